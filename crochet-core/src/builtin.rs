@@ -1,0 +1,264 @@
+//! The built-in reactor: one dedicated std thread that polls submitted work.
+//!
+//! It has no I/O driver and no timers; it runs futures that are woken by
+//! something else (channels, other threads, other runtimes' I/O) and plain
+//! computation, so crochet works with no runtime at all.
+
+use std::future::Future;
+use std::mem;
+use std::pin::{pin, Pin};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Wake, Waker};
+use std::thread::{self, Thread};
+use std::time::Duration;
+
+use crate::cancel::Cancelled;
+use crate::event_loop::EventLoop;
+use crate::global::GlobalLoop;
+use crate::reactor::{LoopId, Reactor, ReactorThread, Task};
+
+/// The process-wide built-in loop: started on the first call, the same loop
+/// on every later call.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let reactor = crochet_core::setup();
+/// assert_eq!(reactor.id(), crochet_core::setup().id());
+/// assert_eq!(reactor.wait_for(Duration::from_secs(5), || async { 3 }), Ok(3));
+/// ```
+pub fn setup() -> EventLoop {
+    static GLOBAL: GlobalLoop = GlobalLoop::new();
+    GLOBAL.get_or_start(start)
+}
+
+/// A new, private built-in loop on a thread of its own, stopped when its last
+/// handle is dropped or by [`EventLoop::shutdown`].
+///
+/// # Panics
+///
+/// If the operating system cannot create a thread.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let reactor = crochet_core::start();
+/// assert_eq!(reactor.wait_for(Duration::from_secs(5), || async { 4 }), Ok(4));
+/// assert!(reactor.shutdown(Duration::from_secs(5)));
+/// ```
+pub fn start() -> EventLoop {
+    let id = LoopId::new();
+    let queue = Arc::new(RunQueue::default());
+    let runner = queue.clone();
+    let thread = ReactorThread::spawn("crochet-reactor", id, move |stop| run(&runner, stop))
+        .expect("crochet: could not spawn the reactor thread");
+    EventLoop::new(id, Builtin { queue, thread })
+}
+
+struct Builtin {
+    queue: Arc<RunQueue>,
+    thread: ReactorThread,
+}
+
+impl Reactor for Builtin {
+    fn spawn(&self, task: Task) {
+        if self.queue.push_new(task) {
+            self.thread.thread().unpark();
+        }
+    }
+
+    fn shutdown(&self, timeout: Duration) -> bool {
+        self.thread.stop(timeout)
+    }
+}
+
+/// Work waiting for the reactor thread.
+#[derive(Default)]
+struct RunQueue {
+    inner: Mutex<Queued>,
+    /// Set by the stop signal's waker.
+    stop_woken: AtomicBool,
+}
+
+#[derive(Default)]
+struct Queued {
+    /// Set when the thread exits; later tasks are dropped at once.
+    closed: bool,
+    new: Vec<Task>,
+    /// Woken tasks: slab index and generation.
+    woken: Vec<(usize, u64)>,
+}
+
+impl RunQueue {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queued> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Queues a new task; says whether it was taken (the thread must be
+    /// unparked). A refused task is dropped here, outside the lock.
+    fn push_new(&self, task: Task) -> bool {
+        let mut queued = self.lock();
+        if queued.closed {
+            drop(queued);
+            drop(task);
+            return false;
+        }
+        queued.new.push(task);
+        true
+    }
+}
+
+/// The waker of one task of the slab.
+struct TaskWaker {
+    queue: Arc<RunQueue>,
+    thread: Thread,
+    index: usize,
+    generation: u64,
+    /// Whether the task is already in `woken`, to queue it once.
+    scheduled: AtomicBool,
+}
+
+impl Wake for TaskWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        // ORDERING: AcqRel pairs with the Release store in `poll_entry`, so a
+        // wake that follows a poll's reset always queues the task again.
+        if self.scheduled.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let mut queued = self.queue.lock();
+        if !queued.closed {
+            queued.woken.push((self.index, self.generation));
+            drop(queued);
+            self.thread.unpark();
+        }
+    }
+}
+
+/// The waker of the stop signal.
+struct StopWaker {
+    queue: Arc<RunQueue>,
+    thread: Thread,
+}
+
+impl Wake for StopWaker {
+    fn wake(self: Arc<Self>) {
+        self.queue.stop_woken.store(true, Ordering::Release);
+        self.thread.unpark();
+    }
+}
+
+struct Entry {
+    task: Task,
+    waker: Arc<TaskWaker>,
+}
+
+/// The tasks the thread owns, by index.
+#[derive(Default)]
+struct Slab {
+    entries: Vec<Option<Entry>>,
+    free: Vec<usize>,
+    next_generation: u64,
+}
+
+/// The reactor thread's loop: polls new and woken tasks until `stop` fires,
+/// parking when there is nothing to do. Every task still alive is dropped on
+/// this thread when it returns.
+fn run(queue: &Arc<RunQueue>, stop: Cancelled) {
+    let thread = thread::current();
+    let stop_waker = Waker::from(Arc::new(StopWaker {
+        queue: queue.clone(),
+        thread: thread.clone(),
+    }));
+    let mut stop = pin!(stop);
+    let mut slab = Slab::default();
+    let mut new = Vec::new();
+    let mut woken = Vec::new();
+    queue.stop_woken.store(true, Ordering::Release);
+    loop {
+        if queue.stop_woken.swap(false, Ordering::AcqRel)
+            && stop
+                .as_mut()
+                .poll(&mut Context::from_waker(&stop_waker))
+                .is_ready()
+        {
+            break;
+        }
+        {
+            let mut queued = queue.lock();
+            mem::swap(&mut queued.new, &mut new);
+            mem::swap(&mut queued.woken, &mut woken);
+        }
+        if new.is_empty() && woken.is_empty() {
+            // An unpark that raced with the check above makes this return at once.
+            thread::park();
+            continue;
+        }
+        for task in new.drain(..) {
+            let index = slab.insert(task, queue, &thread);
+            slab.poll_entry(index);
+        }
+        for (index, generation) in woken.drain(..) {
+            if slab.generation_of(index) == Some(generation) {
+                slab.poll_entry(index);
+            }
+        }
+    }
+    let late = {
+        let mut queued = queue.lock();
+        queued.closed = true;
+        mem::take(&mut queued.new)
+    };
+    drop(late);
+    drop(slab);
+}
+
+impl Slab {
+    fn insert(&mut self, task: Task, queue: &Arc<RunQueue>, thread: &Thread) -> usize {
+        let index = self.free.pop().unwrap_or_else(|| {
+            self.entries.push(None);
+            self.entries.len() - 1
+        });
+        self.next_generation += 1;
+        let waker = Arc::new(TaskWaker {
+            queue: queue.clone(),
+            thread: thread.clone(),
+            index,
+            generation: self.next_generation,
+            scheduled: AtomicBool::new(false),
+        });
+        self.entries[index] = Some(Entry { task, waker });
+        index
+    }
+
+    fn generation_of(&self, index: usize) -> Option<u64> {
+        self.entries
+            .get(index)?
+            .as_ref()
+            .map(|entry| entry.waker.generation)
+    }
+
+    fn poll_entry(&mut self, index: usize) {
+        let Some(entry) = self.entries[index].as_mut() else {
+            return;
+        };
+        // ORDERING: see `TaskWaker::wake_by_ref`.
+        entry.waker.scheduled.store(false, Ordering::Release);
+        let waker = Waker::from(entry.waker.clone());
+        let ready = Pin::new(&mut entry.task)
+            .poll(&mut Context::from_waker(&waker))
+            .is_ready();
+        if ready {
+            self.entries[index] = None;
+            self.free.push(index);
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! The errors of crochet, and the failure of work that panicked.
+
+use std::any::Any;
+use std::fmt;
+use std::panic::Location;
+use std::sync::Arc;
+
+use crate::stash::StashId;
+
+/// Everything that can go wrong between submitting work and getting its result.
+///
+/// The work's own errors are not here: work whose output is a
+/// `Result<U, E>` hands its `Err(e)` back as a value. [`WorkError`] merges
+/// the two when one error type is wanted.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let reactor = crochet_core::start();
+/// let pending = reactor.run_in_reactor(|| std::future::pending::<()>());
+/// let err = pending.wait(Duration::from_millis(10)).unwrap_err();
+/// assert_eq!(err, crochet_core::Error::Timeout);
+/// assert_eq!(err.to_string(), "timed out waiting for the result");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// No result arrived before the timeout or deadline. The result is not
+    /// lost: a later wait can still get it.
+    Timeout,
+    /// The work was cancelled before it finished.
+    Cancelled,
+    /// The work panicked on the reactor thread.
+    Panicked(Failure),
+    /// The reactor stopped before the work finished, or refused the work
+    /// because it had already stopped.
+    ReactorStopped,
+    /// A blocking wait was attempted on the reactor thread that has to
+    /// produce the result, which would deadlock. Await the result instead.
+    WaitInReactorThread,
+    /// The value was already moved out by an earlier wait.
+    AlreadyRetrieved,
+    /// No stashed result has this id: it was never stashed, or was retrieved.
+    UnknownStashId(StashId),
+    /// The stashed result has another type than the one asked for; it stays
+    /// stashed.
+    StashTypeMismatch {
+        /// The id that was asked for.
+        id: StashId,
+        /// The type of result that was asked for.
+        expected: &'static str,
+        /// The type of result that is stashed under `id`.
+        found: &'static str,
+    },
+    /// A string that is not a stash id was parsed as one.
+    InvalidStashId,
+    /// `no_setup` was called after `setup` (or `no_setup`) had already chosen
+    /// the process-wide loop.
+    AlreadySetUp,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Timeout => f.write_str("timed out waiting for the result"),
+            Error::Cancelled => f.write_str("the work was cancelled"),
+            Error::Panicked(failure) => write!(f, "the work panicked: {failure}"),
+            Error::ReactorStopped => f.write_str("the reactor has stopped"),
+            Error::WaitInReactorThread => f.write_str(
+                "cannot block on the reactor thread that must produce the result \
+                 (it would deadlock); await the EventualResult instead",
+            ),
+            Error::AlreadyRetrieved => {
+                f.write_str("the result was already retrieved by an earlier wait")
+            }
+            Error::UnknownStashId(id) => write!(
+                f,
+                "no stashed result has id {id}: it was never stashed or was already retrieved"
+            ),
+            Error::StashTypeMismatch {
+                id,
+                expected,
+                found,
+            } => write!(
+                f,
+                "stashed result {id} is an EventualResult<{found}>, not EventualResult<{expected}>; \
+                 it stays stashed"
+            ),
+            Error::InvalidStashId => {
+                f.write_str("not a stash id: expected 32 hexadecimal digits")
+            }
+            Error::AlreadySetUp => f.write_str(
+                "the process-wide loop was already set up; call no_setup() before any setup()",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The panic of work that panicked on the reactor thread: its message and
+/// the place where the work was submitted.
+///
+/// Cheap to clone. Returned by
+/// [`EventualResult::original_failure`](crate::EventualResult::original_failure)
+/// and carried by [`Error::Panicked`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let reactor = crochet_core::start();
+/// let result = reactor.call_in_reactor(|| -> u32 { panic!("disk on fire") });
+/// # crochet_core::set_unhandled_error_hook(|_| {});
+/// let Err(crochet_core::Error::Panicked(failure)) = result.wait(Duration::from_secs(5)) else {
+///     panic!("expected a panic");
+/// };
+/// assert_eq!(failure.message(), "disk on fire");
+/// assert!(failure.location().file().ends_with(".rs"));
+/// ```
+#[derive(Clone)]
+pub struct Failure {
+    inner: Arc<FailureInner>,
+}
+
+struct FailureInner {
+    message: String,
+    location: &'static Location<'static>,
+}
+
+impl Failure {
+    /// Builds the failure of a panic from its payload.
+    pub(crate) fn from_panic(
+        payload: Box<dyn Any + Send>,
+        location: &'static Location<'static>,
+    ) -> Failure {
+        let message = match payload.downcast::<String>() {
+            Ok(message) => *message,
+            Err(payload) => match payload.downcast::<&'static str>() {
+                Ok(message) => (*message).to_owned(),
+                Err(_) => "Box<dyn Any>".to_owned(),
+            },
+        };
+        Failure {
+            inner: Arc::new(FailureInner { message, location }),
+        }
+    }
+
+    /// The panic message (`"Box<dyn Any>"` when the payload was not a string).
+    ///
+    /// # Examples
+    ///
+    /// See [`Failure`].
+    pub fn message(&self) -> &str {
+        &self.inner.message
+    }
+
+    /// Where the work was submitted (the caller of `run_in_reactor`,
+    /// `call_in_reactor` or `wait_for`).
+    ///
+    /// # Examples
+    ///
+    /// See [`Failure`].
+    pub fn location(&self) -> &'static Location<'static> {
+        self.inner.location
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "'{}' (work submitted at {})",
+            self.inner.message, self.inner.location
+        )
+    }
+}
+
+impl fmt::Debug for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Failure")
+            .field("message", &self.inner.message)
+            .field("location", &self.inner.location)
+            .finish()
+    }
+}
+
+impl PartialEq for Failure {
+    fn eq(&self, other: &Failure) -> bool {
+        self.inner.message == other.inner.message && self.inner.location == other.inner.location
+    }
+}
+
+impl Eq for Failure {}
+
+/// One error type for work whose output is a `Result<U, E>`: either the
+/// work's own `E`, or crochet's [`Error`].
+///
+/// Made by [`flatten_work`](ResultExt::flatten_work), so that `?` works in
+/// application code with a single error type.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use crochet_core::{ResultExt, WorkError};
+///
+/// fn parse_on_reactor(text: &'static str) -> Result<u32, WorkError<std::num::ParseIntError>> {
+///     let reactor = crochet_core::setup();
+///     let n = reactor
+///         .wait_for(Duration::from_secs(5), move || async move { text.parse::<u32>() })
+///         .flatten_work()?;
+///     Ok(n * 2)
+/// }
+///
+/// assert_eq!(parse_on_reactor("21").unwrap(), 42);
+/// assert!(matches!(parse_on_reactor("x"), Err(WorkError::Work(_))));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WorkError<E> {
+    /// The work ran and returned this error.
+    Work(E),
+    /// Crochet could not deliver the work's result.
+    Crochet(Error),
+}
+
+impl<E> From<Error> for WorkError<E> {
+    fn from(err: Error) -> WorkError<E> {
+        WorkError::Crochet(err)
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for WorkError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WorkError::Work(err) => err.fmt(f),
+            WorkError::Crochet(err) => err.fmt(f),
+        }
+    }
+}
+
+impl<E: std::error::Error + 'static> std::error::Error for WorkError<E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            WorkError::Work(err) => Some(err),
+            WorkError::Crochet(err) => Some(err),
+        }
+    }
+}
+
+/// Flattens the result of waiting for work that itself returns a `Result`.
+///
+/// # Examples
+///
+/// See [`WorkError`].
+pub trait ResultExt<U, E> {
+    /// Turns `Result<Result<U, E>, Error>` into `Result<U, WorkError<E>>`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crochet_core::{Error, ResultExt, WorkError};
+    ///
+    /// let ok: Result<Result<u8, String>, Error> = Ok(Ok(1));
+    /// assert_eq!(ok.flatten_work(), Ok(1));
+    /// let late: Result<Result<u8, String>, Error> = Err(Error::Timeout);
+    /// assert_eq!(late.flatten_work(), Err(WorkError::Crochet(Error::Timeout)));
+    /// ```
+    fn flatten_work(self) -> Result<U, WorkError<E>>;
+}
+
+impl<U, E> ResultExt<U, E> for Result<Result<U, E>, Error> {
+    fn flatten_work(self) -> Result<U, WorkError<E>> {
+        match self {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(err)) => Err(WorkError::Work(err)),
+            Err(err) => Err(WorkError::Crochet(err)),
+        }
+    }
+}

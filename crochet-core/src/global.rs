@@ -1,0 +1,92 @@
+//! The process-wide loop of one runtime, behind `setup()` and `no_setup()`.
+
+use std::sync::OnceLock;
+
+use crate::error::Error;
+use crate::event_loop::EventLoop;
+
+/// Holds the process-wide loop of one runtime: the one `setup()` starts on
+/// its first call, or the one `no_setup()` attached first.
+///
+/// Each adapter keeps one in a `static`, so that its `setup()` and
+/// `no_setup()` are one line each and behave alike for every runtime.
+///
+/// # Examples
+///
+/// ```
+/// use crochet_core::{Error, GlobalLoop};
+///
+/// static LOOP: GlobalLoop = GlobalLoop::new();
+///
+/// assert!(LOOP.get().is_none());
+/// let first = LOOP.get_or_start(crochet_core::start);
+/// let again = LOOP.get_or_start(|| unreachable!("started only once"));
+/// assert_eq!(first.id(), again.id());
+/// assert_eq!(LOOP.attach(crochet_core::start).unwrap_err(), Error::AlreadySetUp);
+/// ```
+#[derive(Debug)]
+pub struct GlobalLoop {
+    cell: OnceLock<EventLoop>,
+}
+
+impl GlobalLoop {
+    /// An empty holder, for a `static`.
+    ///
+    /// # Examples
+    ///
+    /// See [`GlobalLoop`].
+    pub const fn new() -> GlobalLoop {
+        GlobalLoop {
+            cell: OnceLock::new(),
+        }
+    }
+
+    /// The loop, started by `start` if there is none yet. Concurrent first
+    /// calls start one loop.
+    ///
+    /// # Examples
+    ///
+    /// See [`GlobalLoop`].
+    pub fn get_or_start(&self, start: impl FnOnce() -> EventLoop) -> EventLoop {
+        self.cell.get_or_init(start).clone()
+    }
+
+    /// Makes the loop `attach` builds the process-wide one, for
+    /// applications that run the runtime themselves.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::AlreadySetUp`] if a loop was already started or attached;
+    /// `attach` is not called then.
+    ///
+    /// # Examples
+    ///
+    /// See [`GlobalLoop`].
+    pub fn attach(&self, attach: impl FnOnce() -> EventLoop) -> Result<EventLoop, Error> {
+        let mut attached = false;
+        let current = self.cell.get_or_init(|| {
+            attached = true;
+            attach()
+        });
+        if attached {
+            Ok(current.clone())
+        } else {
+            Err(Error::AlreadySetUp)
+        }
+    }
+
+    /// The loop, if one was started or attached.
+    ///
+    /// # Examples
+    ///
+    /// See [`GlobalLoop`].
+    pub fn get(&self) -> Option<EventLoop> {
+        self.cell.get().cloned()
+    }
+}
+
+impl Default for GlobalLoop {
+    fn default() -> GlobalLoop {
+        GlobalLoop::new()
+    }
+}

@@ -1,0 +1,296 @@
+//! The result slot: the state one piece of work shares between its
+//! [`EventualResult`](crate::EventualResult) (the waiting side), its task on
+//! the reactor (the producing side) and the loop's registry.
+//!
+//! # Invariants
+//!
+//! 1. The outcome leaves `Pending` exactly once, under the state lock; the
+//!    first of completion, cancellation and shutdown wins and the others do
+//!    nothing.
+//! 2. A value is moved out once (`Ready` -> `Taken`); a failure stays, and
+//!    every wait gets a clone of it.
+//! 3. Every change of the outcome notifies the blocked sleepers (under the
+//!    lock, and only when there are any) and wakes the async waiter (after
+//!    the lock is released, since a waker may run arbitrary code).
+//! 4. A panic is reported as unhandled at most once: when it arrives after
+//!    the handle was dropped, or when the handle is dropped without anyone
+//!    having seen it. Whoever reports sets `observed`.
+//! 5. When the outcome leaves `Pending` from outside the task (cancel,
+//!    shutdown) the task's waker is woken, so the task drops the work's
+//!    future at its next poll.
+
+use std::mem;
+use std::sync::PoisonError;
+use std::panic::Location;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::Instant;
+
+use crate::error::{Error, Failure};
+use crate::event_loop::LoopCore;
+use crate::sync::{lock, Condvar, Mutex};
+use crate::unhandled;
+
+/// The shared state of one piece of work.
+pub(crate) struct Slot<T> {
+    state: Mutex<State<T>>,
+    sleepers: Condvar,
+    /// The loop the work runs on.
+    pub(crate) core: Arc<LoopCore>,
+    /// Where the work was submitted, for [`Failure::location`].
+    pub(crate) location: &'static Location<'static>,
+    /// Our index in the loop's registry, `None` for a result that was
+    /// refused before it was registered.
+    pub(crate) key: Option<usize>,
+}
+
+/// What became of the work.
+enum Outcome<T> {
+    /// Nothing yet. Left once (invariant 1) for `Ready` by the task, or for
+    /// `Failed` by the task (panic), `cancel` or shutdown.
+    Pending,
+    /// The work's value, not yet handed out. Left only by a wait, for `Taken`.
+    Ready(T),
+    /// A failure. Final: every later wait gets a clone of it.
+    Failed(Error),
+    /// The value was moved out by a wait. Final.
+    Taken,
+}
+
+struct State<T> {
+    outcome: Outcome<T>,
+    /// Whether a failure was handed to someone (or already reported).
+    observed: bool,
+    /// Whether the `EventualResult` still exists (stashed counts).
+    handle_alive: bool,
+    /// Threads blocked on `sleepers`; notifying is skipped when zero.
+    sleepers: usize,
+    /// The async waiter, if the result is being awaited.
+    waker: Option<Waker>,
+    /// The task that drives the work, woken when it must stop.
+    task: Option<Waker>,
+}
+
+/// Who moves the outcome out of `Pending`: the task, or someone else.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum By {
+    Task,
+    Outsider,
+}
+
+impl<T> Slot<T> {
+    pub(crate) fn new(
+        core: Arc<LoopCore>,
+        location: &'static Location<'static>,
+        key: Option<usize>,
+    ) -> Slot<T> {
+        Slot {
+            state: Mutex::new(State {
+                outcome: Outcome::Pending,
+                observed: false,
+                handle_alive: true,
+                sleepers: 0,
+                waker: None,
+                task: None,
+            }),
+            sleepers: Condvar::new(),
+            core,
+            location,
+            key,
+        }
+    }
+
+    /// Sets the outcome if it is still pending (invariant 1); says whether it did.
+    pub(crate) fn resolve(&self, result: Result<T, Error>, by: By) -> bool {
+        let (waker, task, report) = {
+            let mut state = lock(&self.state);
+            if !matches!(state.outcome, Outcome::Pending) {
+                return false;
+            }
+            let report = match &result {
+                Err(err @ Error::Panicked(_)) if !state.handle_alive => {
+                    state.observed = true;
+                    Some(err.clone())
+                }
+                _ => None,
+            };
+            state.outcome = match result {
+                Ok(value) => Outcome::Ready(value),
+                Err(err) => Outcome::Failed(err),
+            };
+            if state.sleepers > 0 {
+                self.sleepers.notify_all();
+            }
+            let task = match by {
+                By::Outsider => state.task.take(),
+                By::Task => None,
+            };
+            (state.waker.take(), task, report)
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        if let Some(task) = task {
+            task.wake();
+        }
+        if let Some(err) = report {
+            unhandled::report(&err);
+        }
+        true
+    }
+
+    /// Waits until the outcome is known or `deadline` passes (`None`: no
+    /// deadline), then takes it.
+    pub(crate) fn wait_until(&self, deadline: Option<Instant>) -> Result<T, Error> {
+        let mut state = lock(&self.state);
+        loop {
+            if let Some(result) = state.take() {
+                return result;
+            }
+            let timeout = match deadline {
+                None => None,
+                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+                    Some(left) if !left.is_zero() => Some(left),
+                    _ => return Err(Error::Timeout),
+                },
+            };
+            state.sleepers += 1;
+            state = match timeout {
+                None => self
+                    .sleepers
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner),
+                Some(left) => {
+                    self.sleepers
+                        .wait_timeout(state, left)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0
+                }
+            };
+            state.sleepers -= 1;
+        }
+    }
+
+    /// Takes the outcome if it is known, without blocking.
+    pub(crate) fn try_take(&self) -> Option<Result<T, Error>> {
+        lock(&self.state).take()
+    }
+
+    /// Takes the outcome if it is known, or registers `cx`'s waker.
+    pub(crate) fn poll_take(&self, cx: &mut Context<'_>) -> Poll<Result<T, Error>> {
+        let mut state = lock(&self.state);
+        match state.take() {
+            Some(result) => Poll::Ready(result),
+            None => {
+                register(&mut state.waker, cx.waker());
+                Poll::Pending
+            }
+        }
+    }
+
+    /// Whether the outcome is known (the result may have been taken).
+    pub(crate) fn is_resolved(&self) -> bool {
+        !matches!(lock(&self.state).outcome, Outcome::Pending)
+    }
+
+    /// The panic of the work, if it panicked; counts as seeing it.
+    pub(crate) fn original_failure(&self) -> Option<Failure> {
+        let mut state = lock(&self.state);
+        match &state.outcome {
+            Outcome::Failed(Error::Panicked(failure)) => {
+                let failure = failure.clone();
+                state.observed = true;
+                Some(failure)
+            }
+            _ => None,
+        }
+    }
+
+    /// The panic nobody has seen, if any, marked as seen: the caller
+    /// reports it (invariant 4).
+    pub(crate) fn take_unobserved(&self) -> Option<Error> {
+        lock(&self.state).take_unobserved()
+    }
+
+    /// The handle is gone: an unseen panic is reported now, and later ones
+    /// when they arrive.
+    pub(crate) fn release_handle(&self) {
+        let report = {
+            let mut state = lock(&self.state);
+            state.handle_alive = false;
+            state.take_unobserved()
+        };
+        if let Some(err) = report {
+            unhandled::report(&err);
+        }
+    }
+
+    /// Called by the task before each poll of the work: whether the work must
+    /// stop because its outcome was settled from outside (cancel, shutdown).
+    /// Otherwise remembers `waker` so that settling wakes the task
+    /// (invariant 5).
+    pub(crate) fn task_must_stop(&self, waker: &Waker) -> bool {
+        let mut state = lock(&self.state);
+        if matches!(state.outcome, Outcome::Pending) {
+            register(&mut state.task, waker);
+            false
+        } else {
+            true
+        }
+    }
+}
+
+impl<T> State<T> {
+    /// The panic nobody has seen, if any, marked as seen (invariant 4).
+    fn take_unobserved(&mut self) -> Option<Error> {
+        match &self.outcome {
+            Outcome::Failed(err @ Error::Panicked(_)) if !self.observed => {
+                self.observed = true;
+                Some(err.clone())
+            }
+            _ => None,
+        }
+    }
+
+    /// The outcome for a waiter, if known (invariant 2).
+    fn take(&mut self) -> Option<Result<T, Error>> {
+        match &self.outcome {
+            Outcome::Pending => None,
+            Outcome::Failed(err) => {
+                self.observed = true;
+                Some(Err(err.clone()))
+            }
+            Outcome::Taken => Some(Err(Error::AlreadyRetrieved)),
+            Outcome::Ready(_) => match mem::replace(&mut self.outcome, Outcome::Taken) {
+                Outcome::Ready(value) => Some(Ok(value)),
+                _ => unreachable!("the outcome was Ready a moment ago, under the same lock"),
+            },
+        }
+    }
+}
+
+/// Stores `waker` in `slot` unless it already holds one that wakes the same task.
+fn register(slot: &mut Option<Waker>, waker: &Waker) {
+    match slot {
+        Some(old) if old.will_wake(waker) => {}
+        _ => *slot = Some(waker.clone()),
+    }
+}
+
+/// A slot of any type, as the registry and the task's panic guard see it.
+pub(crate) trait Settle: Send + Sync {
+    /// Fails the work with `err` if it has no outcome yet.
+    fn fail(&self, err: Error, by: By);
+    /// The location the work was submitted from.
+    fn location(&self) -> &'static Location<'static>;
+}
+
+impl<T: Send> Settle for Slot<T> {
+    fn fail(&self, err: Error, by: By) {
+        self.resolve(Err(err), by);
+    }
+
+    fn location(&self) -> &'static Location<'static> {
+        self.location
+    }
+}

@@ -1,0 +1,28 @@
+//! The synchronisation primitives the modelled parts of the core use: std's,
+//! or loom's when the crate is built for the loom models
+//! (`RUSTFLAGS="--cfg crochet_loom" cargo test -p crochet-core --release`).
+//!
+//! Only the result slot, the cancellation token and the registry go through
+//! this shim; the reactor thread, the stash and the hooks use std directly
+//! because loom does not model threads that outlive a model.
+
+#[cfg(not(all(test, crochet_loom)))]
+pub(crate) use std::sync::{
+    atomic::{AtomicBool, Ordering},
+    Condvar, Mutex, MutexGuard,
+};
+
+#[cfg(all(test, crochet_loom))]
+pub(crate) use loom::sync::{
+    atomic::{AtomicBool, Ordering},
+    Condvar, Mutex, MutexGuard,
+};
+
+/// Locks `mutex`, ignoring poisoning.
+///
+/// No code of this crate panics while it holds one of its locks (user code
+/// and wakers always run after the guard is dropped), so a poisoned lock
+/// still guards consistent state.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}

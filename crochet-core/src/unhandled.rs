@@ -1,0 +1,68 @@
+//! The report of failures nobody looked at.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, RwLock};
+
+use crate::error::Error;
+
+type Hook = Arc<dyn Fn(&Error) + Send + Sync>;
+
+static HOOK: RwLock<Option<Hook>> = RwLock::new(None);
+
+/// Replaces the function that reports failures nobody retrieved.
+///
+/// A failure is reported once when work panics and nobody sees the panic:
+/// its [`EventualResult`](crate::EventualResult) is dropped without a wait
+/// that returned it (including after a wait that timed out), the panic
+/// arrives after the handle was dropped, or it sits unretrieved in the stash
+/// when its loop shuts down. Cancellation and `ReactorStopped` are not
+/// reported: they are what the program asked for.
+///
+/// The default hook writes one line to stderr. The hook runs on whichever
+/// thread noticed the failure; if it panics, the panic is caught and the
+/// default line is written instead.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use std::time::Duration;
+///
+/// let seen = Arc::new(Mutex::new(Vec::new()));
+/// let sink = seen.clone();
+/// crochet_core::set_unhandled_error_hook(move |err| sink.lock().unwrap().push(err.to_string()));
+///
+/// let reactor = crochet_core::start();
+/// drop(reactor.call_in_reactor(|| -> () { panic!("nobody waits for me") }));
+/// // The built-in reactor runs work in order: once this is done, so is the panic.
+/// reactor.wait_for(Duration::from_secs(5), || async {}).unwrap();
+/// assert!(seen.lock().unwrap().iter().any(|line| line.contains("nobody waits for me")));
+/// crochet_core::reset_unhandled_error_hook();
+/// ```
+pub fn set_unhandled_error_hook(hook: impl Fn(&Error) + Send + Sync + 'static) {
+    *HOOK.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(hook));
+}
+
+/// Restores the default hook, which writes one line to stderr.
+///
+/// # Examples
+///
+/// ```
+/// crochet_core::set_unhandled_error_hook(|_| {});
+/// crochet_core::reset_unhandled_error_hook();
+/// ```
+pub fn reset_unhandled_error_hook() {
+    *HOOK.write().unwrap_or_else(|e| e.into_inner()) = None;
+}
+
+/// Reports `err` through the hook.
+pub(crate) fn report(err: &Error) {
+    let hook = HOOK.read().unwrap_or_else(|e| e.into_inner()).clone();
+    let handled = match hook {
+        Some(hook) => catch_unwind(AssertUnwindSafe(|| hook(err))).is_ok(),
+        None => false,
+    };
+    if !handled {
+        eprintln!("crochet: unhandled error in EventualResult: {err}");
+    }
+}
