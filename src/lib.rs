@@ -50,3 +50,8 @@ pub use crochet_smol as smol;
 #[cfg(feature = "async-std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async-std")))]
 pub use crochet_asyncstd as async_std;
+
+// The README's examples are tested as doc-tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -1,0 +1,309 @@
+//! Loom models of the result slot's state machine: each pair of complete,
+//! wait, timed wait, cancel, drop of the handle and shutdown, racing.
+//!
+//! Run with `RUSTFLAGS="--cfg crochet_loom" cargo test -p crochet-core --lib --release`.
+//! Loom's condition variable never times out, so a timed wait is modelled by
+//! its deadline-passed path (a check that must lose nothing) and blocking
+//! waits always race with something that settles the slot.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::panic::Location;
+use std::sync::{Arc, Mutex as StdMutex, OnceLock};
+use std::task::{Wake, Waker};
+use std::time::{Duration, Instant};
+
+use loom::sync::atomic::{AtomicBool, Ordering};
+use loom::thread;
+
+use crate::error::{Error, Failure};
+use crate::event_loop::LoopCore;
+use crate::reactor::{LoopId, Reactor, Task};
+use crate::slot::{By, Slot};
+use crate::CancellationToken;
+
+/// A reactor that never runs anything: the models drive the slot by hand.
+struct Idle;
+
+impl Reactor for Idle {
+    fn spawn(&self, task: Task) {
+        drop(task);
+    }
+
+    fn shutdown(&self, _timeout: Duration) -> bool {
+        true
+    }
+}
+
+fn core() -> Arc<LoopCore> {
+    Arc::new(LoopCore::new(LoopId::new(), Box::new(Idle)))
+}
+
+fn registered(core: &Arc<LoopCore>) -> Arc<Slot<u32>> {
+    core.registry
+        .register(|key| Slot::new(core.clone(), Location::caller(), Some(key)))
+        .expect("the registry has not stopped")
+}
+
+fn panic_of(message: &str) -> Error {
+    Error::Panicked(Failure::from_panic(
+        Box::new(message.to_owned()),
+        Location::caller(),
+    ))
+}
+
+/// Counts the unhandled reports whose text contains each model's marker.
+fn reports(marker: &str) -> usize {
+    counts().lock().unwrap().get(marker).copied().unwrap_or(0)
+}
+
+fn reset_reports(marker: &str) {
+    counts().lock().unwrap().insert(marker.to_owned(), 0);
+}
+
+fn counts() -> &'static StdMutex<HashMap<String, usize>> {
+    static COUNTS: OnceLock<StdMutex<HashMap<String, usize>>> = OnceLock::new();
+    COUNTS.get_or_init(|| {
+        crate::set_unhandled_error_hook(|err| {
+            let text = err.to_string();
+            let mut counts = counts().lock().unwrap();
+            for (marker, count) in counts.iter_mut() {
+                if text.contains(marker.as_str()) {
+                    *count += 1;
+                }
+            }
+        });
+        StdMutex::new(HashMap::new())
+    })
+}
+
+/// A waker that records that it was woken.
+struct Flag(AtomicBool);
+
+impl Wake for Flag {
+    fn wake(self: Arc<Self>) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn complete_vs_wait() {
+    loom::model(|| {
+        let slot = registered(&core());
+        let producer = slot.clone();
+        let t = thread::spawn(move || assert!(producer.resolve(Ok(7), By::Task)));
+        assert_eq!(slot.wait_until(None), Ok(7));
+        assert_eq!(slot.wait_until(None), Err(Error::AlreadyRetrieved));
+        t.join().unwrap();
+    });
+}
+
+#[test]
+fn complete_vs_timed_wait_loses_nothing() {
+    loom::model(|| {
+        let slot = registered(&core());
+        let producer = slot.clone();
+        let t = thread::spawn(move || producer.resolve(Ok(7), By::Task));
+        let first = slot.wait_until(Some(Instant::now()));
+        t.join().unwrap();
+        match first {
+            Ok(value) => assert_eq!(value, 7),
+            Err(err) => {
+                assert_eq!(err, Error::Timeout);
+                assert_eq!(slot.wait_until(None), Ok(7));
+            }
+        }
+    });
+}
+
+#[test]
+fn two_waiters_vs_complete() {
+    loom::model(|| {
+        let slot = registered(&core());
+        let other = slot.clone();
+        let waiter = thread::spawn(move || other.wait_until(None));
+        let producer = slot.clone();
+        let t = thread::spawn(move || producer.resolve(Ok(7), By::Task));
+        let mine = slot.wait_until(None);
+        let theirs = waiter.join().unwrap();
+        t.join().unwrap();
+        let mut outcomes = [mine, theirs];
+        outcomes.sort_by_key(|outcome| outcome.is_err());
+        assert_eq!(outcomes, [Ok(7), Err(Error::AlreadyRetrieved)]);
+    });
+}
+
+#[test]
+fn complete_vs_cancel() {
+    loom::model(|| {
+        let slot = registered(&core());
+        let producer = slot.clone();
+        let t = thread::spawn(move || producer.resolve(Ok(7), By::Task));
+        let cancelled = slot.resolve(Err(Error::Cancelled), By::Outsider);
+        let completed = t.join().unwrap();
+        assert!(cancelled != completed, "exactly one outcome wins");
+        let expected = if completed { Ok(7) } else { Err(Error::Cancelled) };
+        assert_eq!(slot.wait_until(None), expected);
+    });
+}
+
+#[test]
+fn cancel_vs_task_poll_wakes_the_task() {
+    loom::model(|| {
+        let slot = registered(&core());
+        let flag = Arc::new(Flag(AtomicBool::new(false)));
+        let waker = Waker::from(flag.clone());
+        let canceller = slot.clone();
+        let t = thread::spawn(move || canceller.resolve(Err(Error::Cancelled), By::Outsider));
+        let must_stop = slot.task_must_stop(&waker);
+        t.join().unwrap();
+        assert!(
+            must_stop || flag.0.load(Ordering::SeqCst),
+            "the task neither saw the cancellation nor was woken for it"
+        );
+        assert!(slot.task_must_stop(&waker));
+    });
+}
+
+#[test]
+fn cancel_vs_wait() {
+    loom::model(|| {
+        let slot = registered(&core());
+        let canceller = slot.clone();
+        let t = thread::spawn(move || canceller.resolve(Err(Error::Cancelled), By::Outsider));
+        assert_eq!(slot.wait_until(None), Err(Error::Cancelled));
+        assert_eq!(slot.wait_until(None), Err(Error::Cancelled));
+        t.join().unwrap();
+    });
+}
+
+#[test]
+fn complete_vs_shutdown() {
+    loom::model(|| {
+        let core = core();
+        let slot = registered(&core);
+        let producer = slot.clone();
+        let t = thread::spawn(move || producer.resolve(Ok(7), By::Task));
+        for pending in core.registry.stop() {
+            pending.fail(Error::ReactorStopped, By::Outsider);
+        }
+        let outcome = slot.wait_until(None);
+        let completed = t.join().unwrap();
+        let expected = if completed {
+            Ok(7)
+        } else {
+            Err(Error::ReactorStopped)
+        };
+        assert_eq!(outcome, expected);
+    });
+}
+
+#[test]
+fn shutdown_releases_a_blocked_wait() {
+    loom::model(|| {
+        let core = core();
+        let slot = registered(&core);
+        let waiter = slot.clone();
+        let t = thread::spawn(move || waiter.wait_until(None));
+        for pending in core.registry.stop() {
+            pending.fail(Error::ReactorStopped, By::Outsider);
+        }
+        assert_eq!(t.join().unwrap(), Err(Error::ReactorStopped));
+    });
+}
+
+#[test]
+fn cancel_vs_shutdown() {
+    loom::model(|| {
+        let core = core();
+        let slot = registered(&core);
+        let flag = Arc::new(Flag(AtomicBool::new(false)));
+        assert!(!slot.task_must_stop(&Waker::from(flag.clone())));
+        let canceller = slot.clone();
+        let t = thread::spawn(move || canceller.resolve(Err(Error::Cancelled), By::Outsider));
+        for pending in core.registry.stop() {
+            pending.fail(Error::ReactorStopped, By::Outsider);
+        }
+        let cancelled = t.join().unwrap();
+        let expected = if cancelled {
+            Error::Cancelled
+        } else {
+            Error::ReactorStopped
+        };
+        assert_eq!(slot.wait_until(None), Err(expected));
+        assert!(flag.0.load(Ordering::SeqCst), "the task was not woken to stop");
+    });
+}
+
+#[test]
+fn register_vs_shutdown() {
+    loom::model(|| {
+        let core = core();
+        let registrar = core.clone();
+        let t = thread::spawn(move || {
+            registrar
+                .registry
+                .register(|key| Slot::<u32>::new(registrar.clone(), Location::caller(), Some(key)))
+        });
+        for pending in core.registry.stop() {
+            pending.fail(Error::ReactorStopped, By::Outsider);
+        }
+        if let Some(slot) = t.join().unwrap() {
+            // Registered before the stop, so the stop must have settled it.
+            assert_eq!(slot.wait_until(None), Err(Error::ReactorStopped));
+        }
+        assert_eq!(core.registry.len(), 0);
+    });
+}
+
+#[test]
+fn panic_vs_drop_of_the_handle_is_reported_once() {
+    let marker = "loom: panic vs drop";
+    loom::model(move || {
+        reset_reports(marker);
+        let slot = registered(&core());
+        let producer = slot.clone();
+        let t = thread::spawn(move || producer.resolve(Err(panic_of(marker)), By::Task));
+        slot.release_handle();
+        t.join().unwrap();
+        assert_eq!(reports(marker), 1);
+    });
+}
+
+#[test]
+fn panic_vs_timed_wait_then_drop_is_reported_once() {
+    let marker = "loom: panic vs timed wait";
+    loom::model(move || {
+        reset_reports(marker);
+        let slot = registered(&core());
+        let producer = slot.clone();
+        let t = thread::spawn(move || producer.resolve(Err(panic_of(marker)), By::Task));
+        // A wait whose deadline has passed: it sees the panic or times out.
+        let seen = match slot.wait_until(Some(Instant::now())) {
+            Err(Error::Panicked(_)) => true,
+            Err(Error::Timeout) => false,
+            other => panic!("unexpected outcome {other:?}"),
+        };
+        t.join().unwrap();
+        slot.release_handle();
+        assert_eq!(reports(marker), usize::from(!seen));
+    });
+}
+
+#[test]
+fn token_cancel_vs_cancelled_future() {
+    loom::model(|| {
+        let token = CancellationToken::new();
+        let firer = token.clone();
+        let flag = Arc::new(Flag(AtomicBool::new(false)));
+        let waker = Waker::from(flag.clone());
+        let mut cancelled = Box::pin(token.cancelled());
+        let t = thread::spawn(move || firer.cancel());
+        let ready = cancelled
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(&waker))
+            .is_ready();
+        t.join().unwrap();
+        assert!(ready || flag.0.load(Ordering::SeqCst), "lost the token's wake-up");
+    });
+}
