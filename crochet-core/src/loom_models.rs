@@ -142,7 +142,11 @@ fn complete_vs_cancel() {
         let cancelled = slot.resolve(Err(Error::Cancelled), By::Outsider);
         let completed = t.join().unwrap();
         assert!(cancelled != completed, "exactly one outcome wins");
-        let expected = if completed { Ok(7) } else { Err(Error::Cancelled) };
+        let expected = if completed {
+            Ok(7)
+        } else {
+            Err(Error::Cancelled)
+        };
         assert_eq!(slot.wait_until(None), expected);
     });
 }
@@ -231,7 +235,10 @@ fn cancel_vs_shutdown() {
             Error::ReactorStopped
         };
         assert_eq!(slot.wait_until(None), Err(expected));
-        assert!(flag.0.load(Ordering::SeqCst), "the task was not woken to stop");
+        assert!(
+            flag.0.load(Ordering::SeqCst),
+            "the task was not woken to stop"
+        );
     });
 }
 
@@ -304,6 +311,9 @@ fn token_cancel_vs_cancelled_future() {
             .poll(&mut std::task::Context::from_waker(&waker))
             .is_ready();
         t.join().unwrap();
-        assert!(ready || flag.0.load(Ordering::SeqCst), "lost the token's wake-up");
+        assert!(
+            ready || flag.0.load(Ordering::SeqCst),
+            "lost the token's wake-up"
+        );
     });
 }

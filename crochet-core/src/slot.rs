@@ -20,9 +20,9 @@
 //!    future at its next poll.
 
 use std::mem;
-use std::sync::PoisonError;
 use std::panic::Location;
 use std::sync::Arc;
+use std::sync::PoisonError;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 

@@ -24,5 +24,7 @@ pub(crate) use loom::sync::{
 /// and wakers always run after the guard is dropped), so a poisoned lock
 /// still guards consistent state.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
