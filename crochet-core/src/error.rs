@@ -59,6 +59,9 @@ pub enum Error {
     /// `no_setup` was called after `setup` (or `no_setup`) had already chosen
     /// the process-wide loop.
     AlreadySetUp,
+    /// No loop was set up: [`default_loop`](crate::default_loop) needs a
+    /// runtime's `setup()` or `no_setup()` to have run.
+    NotSetUp,
 }
 
 impl fmt::Display for Error {
@@ -93,6 +96,10 @@ impl fmt::Display for Error {
             }
             Error::AlreadySetUp => f.write_str(
                 "the process-wide loop was already set up; call no_setup() before any setup()",
+            ),
+            Error::NotSetUp => f.write_str(
+                "no event loop was set up: call setup() of a runtime \
+                 (crochet::setup(), crochet::tokio::setup(), ...) first",
             ),
         }
     }

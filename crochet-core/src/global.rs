@@ -48,7 +48,15 @@ impl GlobalLoop {
     ///
     /// See [`GlobalLoop`].
     pub fn get_or_start(&self, start: impl FnOnce() -> EventLoop) -> EventLoop {
-        self.cell.get_or_init(start).clone()
+        let mut started = false;
+        let current = self.cell.get_or_init(|| {
+            started = true;
+            start()
+        });
+        if started {
+            offer_default(current);
+        }
+        current.clone()
     }
 
     /// Makes the loop `attach` builds the process-wide one, for
@@ -69,6 +77,7 @@ impl GlobalLoop {
             attach()
         });
         if attached {
+            offer_default(current);
             Ok(current.clone())
         } else {
             Err(Error::AlreadySetUp)
@@ -89,4 +98,31 @@ impl Default for GlobalLoop {
     fn default() -> GlobalLoop {
         GlobalLoop::new()
     }
+}
+
+/// The loop code should use when it names none: the first loop that any
+/// runtime's `setup()` started or `no_setup()` attached in this process.
+///
+/// This is what lets a library (or the attribute macros) call into "the"
+/// reactor without knowing which runtime the application chose.
+///
+/// # Errors
+///
+/// [`Error::NotSetUp`] if no `setup()` or `no_setup()` has run yet.
+///
+/// # Examples
+///
+/// ```
+/// let reactor = crochet_core::setup();
+/// assert_eq!(crochet_core::default_loop().unwrap().id(), reactor.id());
+/// ```
+pub fn default_loop() -> Result<EventLoop, Error> {
+    DEFAULT.get().cloned().ok_or(Error::NotSetUp)
+}
+
+static DEFAULT: OnceLock<EventLoop> = OnceLock::new();
+
+/// Makes `candidate` the default loop unless there is one already.
+fn offer_default(candidate: &EventLoop) {
+    DEFAULT.get_or_init(|| candidate.clone());
 }

@@ -57,7 +57,7 @@ mod eventual;
 pub use eventual::EventualResult;
 
 mod global;
-pub use global::GlobalLoop;
+pub use global::{default_loop, GlobalLoop};
 
 mod reactor;
 pub use reactor::{block_on, LoopId, Reactor, ReactorThread, Task};
