@@ -54,6 +54,12 @@ pub enum Error {
         /// The type of result that is stashed under `id`.
         found: &'static str,
     },
+    /// The stash holds its capacity of results (see
+    /// [`set_stash_capacity`](crate::set_stash_capacity)).
+    StashFull {
+        /// The capacity it was full at.
+        capacity: usize,
+    },
     /// A string that is not a stash id was parsed as one.
     InvalidStashId,
     /// `no_setup` was called after `setup` (or `no_setup`) had already chosen
@@ -90,6 +96,11 @@ impl fmt::Display for Error {
                 f,
                 "stashed result {id} is an EventualResult<{found}>, not EventualResult<{expected}>; \
                  it stays stashed"
+            ),
+            Error::StashFull { capacity } => write!(
+                f,
+                "the stash is full ({capacity} results): retrieve some, \
+                 or raise the limit with set_stash_capacity"
             ),
             Error::InvalidStashId => {
                 f.write_str("not a stash id: expected 32 hexadecimal digits")

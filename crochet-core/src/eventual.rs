@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, Failure};
 use crate::slot::{By, Slot};
-use crate::stash::{self, StashId};
+use crate::stash::{self, StashFull, StashId};
 
 /// The result of work submitted to a reactor, which will be there eventually.
 ///
@@ -192,13 +192,19 @@ impl<T: Send + 'static> EventualResult<T> {
     /// it back with [`retrieve_result`](crate::retrieve_result), for example
     /// from a later web request. Each id works once.
     ///
+    /// # Errors
+    ///
+    /// [`StashFull`] when the stash holds its capacity of results
+    /// (see [`set_stash_capacity`](crate::set_stash_capacity)); it gives the
+    /// result back.
+    ///
     /// # Examples
     ///
     /// ```
     /// use std::time::Duration;
     ///
     /// let reactor = crochet_core::setup();
-    /// let id = reactor.run_in_reactor(|| async { 5_u32 }).stash();
+    /// let id = reactor.run_in_reactor(|| async { 5_u32 }).stash().unwrap();
     /// let cookie = id.to_string();
     /// // ... later, in another request:
     /// let id: crochet_core::StashId = cookie.parse().unwrap();
@@ -206,7 +212,7 @@ impl<T: Send + 'static> EventualResult<T> {
     /// assert_eq!(result.wait(Duration::from_secs(5)), Ok(5));
     /// assert!(crochet_core::retrieve_result::<u32>(id).is_err());
     /// ```
-    pub fn stash(self) -> StashId {
+    pub fn stash(self) -> Result<StashId, StashFull<T>> {
         stash::stash(self)
     }
 }

@@ -63,7 +63,7 @@ mod reactor;
 pub use reactor::{block_on, LoopId, Reactor, ReactorThread, Task};
 
 mod stash;
-pub use stash::{retrieve_result, StashId};
+pub use stash::{retrieve_result, set_stash_capacity, set_stash_time_to_live, StashFull, StashId};
 
 mod unhandled;
 pub use unhandled::{reset_unhandled_error_hook, set_unhandled_error_hook};
