@@ -17,6 +17,7 @@ use crate::cancel::Cancelled;
 use crate::event_loop::EventLoop;
 use crate::global::GlobalLoop;
 use crate::reactor::{LoopId, Reactor, ReactorThread, Task};
+use crate::spin;
 
 /// The process-wide built-in loop: started on the first call, the same loop
 /// on every later call.
@@ -60,6 +61,9 @@ pub fn start() -> EventLoop {
     EventLoop::new(id, Builtin { queue, thread })
 }
 
+/// How long the reactor thread watches for new work before it parks.
+const KEEP_AWAKE: Duration = Duration::from_micros(50);
+
 struct Builtin {
     queue: Arc<RunQueue>,
     thread: ReactorThread,
@@ -81,6 +85,11 @@ impl Reactor for Builtin {
 #[derive(Default)]
 struct RunQueue {
     inner: Mutex<Queued>,
+    /// Whether `inner` may hold work, so that the thread can watch for work
+    /// without taking the lock.
+    // ORDERING: set with Release after queueing, swapped with Acquire by
+    // the thread before it takes the queue; the lock orders the rest.
+    has_work: AtomicBool,
     /// Set by the stop signal's waker.
     stop_woken: AtomicBool,
 }
@@ -109,6 +118,7 @@ impl RunQueue {
             return false;
         }
         queued.new.push(task);
+        self.has_work.store(true, Ordering::Release);
         true
     }
 }
@@ -137,6 +147,7 @@ impl Wake for TaskWaker {
         let mut queued = self.queue.lock();
         if !queued.closed {
             queued.woken.push((self.index, self.generation));
+            self.queue.has_work.store(true, Ordering::Release);
             drop(queued);
             self.thread.unpark();
         }
@@ -192,14 +203,22 @@ fn run(queue: &Arc<RunQueue>, stop: Cancelled) {
         {
             break;
         }
-        {
+        if queue.has_work.swap(false, Ordering::Acquire) {
             let mut queued = queue.lock();
             mem::swap(&mut queued.new, &mut new);
             mem::swap(&mut queued.woken, &mut woken);
         }
         if new.is_empty() && woken.is_empty() {
-            // An unpark that raced with the check above makes this return at once.
-            thread::park();
+            // Work tends to come in bursts (a caller submits again as soon
+            // as it has its result): stay awake a moment before parking,
+            // since waking a parked thread costs far more than the check.
+            let watch = || {
+                queue.has_work.load(Ordering::Acquire) || queue.stop_woken.load(Ordering::Acquire)
+            };
+            if !spin::spin_until(KEEP_AWAKE, watch) {
+                // An unpark that raced with the check makes this return at once.
+                thread::park();
+            }
             continue;
         }
         for task in new.drain(..) {

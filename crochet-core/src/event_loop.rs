@@ -3,6 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use crate::eventual::EventualResult;
 use crate::reactor::{LoopId, Reactor, Task};
 use crate::registry::Registry;
 use crate::slot::{By, Settle, Slot};
+use crate::spin::WaitStrategy;
 use crate::{stash, task};
 
 /// A handle to an event loop: a reactor running on its own thread(s), to
@@ -47,6 +49,8 @@ pub(crate) struct LoopCore {
     pub(crate) id: LoopId,
     pub(crate) registry: Registry,
     reactor: Box<dyn Reactor>,
+    /// The spin budget of the wait strategy, in nanoseconds.
+    spin_nanos: AtomicU64,
 }
 
 impl LoopCore {
@@ -55,7 +59,14 @@ impl LoopCore {
             id,
             registry: Registry::new(),
             reactor,
+            spin_nanos: AtomicU64::new(nanos(WaitStrategy::DEFAULT.budget())),
         }
+    }
+
+    pub(crate) fn wait_strategy(&self) -> WaitStrategy {
+        WaitStrategy::from_budget(Duration::from_nanos(
+            self.spin_nanos.load(Ordering::Relaxed),
+        ))
     }
 
     pub(crate) fn is_reactor_thread(&self) -> bool {
@@ -249,6 +260,28 @@ impl EventLoop {
         self.handle.core.is_reactor_thread()
     }
 
+    /// How blocking waits on this loop's results wait; see [`WaitStrategy`].
+    ///
+    /// # Examples
+    ///
+    /// See [`WaitStrategy`].
+    pub fn wait_strategy(&self) -> WaitStrategy {
+        self.handle.core.wait_strategy()
+    }
+
+    /// Sets how blocking waits on this loop's results wait, for every handle
+    /// of the loop; see [`WaitStrategy`].
+    ///
+    /// # Examples
+    ///
+    /// See [`WaitStrategy`].
+    pub fn set_wait_strategy(&self, strategy: WaitStrategy) {
+        self.handle
+            .core
+            .spin_nanos
+            .store(nanos(strategy.budget()), Ordering::Relaxed);
+    }
+
     /// Stops the loop: refuses new work, fails every pending result with
     /// [`Error::ReactorStopped`] (releasing every blocked wait), reports
     /// unretrieved stashed panics of this loop, stops the reactor and waits
@@ -302,6 +335,11 @@ impl EventLoop {
         core.reactor.spawn(Task::new(work, settle, core.id));
         EventualResult::new(slot)
     }
+}
+
+/// `duration` in nanoseconds, saturating.
+fn nanos(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
 impl fmt::Debug for EventLoop {

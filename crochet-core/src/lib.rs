@@ -62,6 +62,9 @@ pub use global::{default_loop, GlobalLoop};
 mod reactor;
 pub use reactor::{block_on, LoopId, Reactor, ReactorThread, Task};
 
+mod spin;
+pub use spin::WaitStrategy;
+
 mod stash;
 pub use stash::{retrieve_result, set_stash_capacity, set_stash_time_to_live, StashFull, StashId};
 

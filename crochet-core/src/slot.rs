@@ -28,12 +28,20 @@ use std::time::Instant;
 
 use crate::error::{Error, Failure};
 use crate::event_loop::LoopCore;
-use crate::sync::{lock, Condvar, Mutex};
+#[cfg(not(all(test, crochet_loom)))]
+use crate::spin;
+use crate::sync::{lock, AtomicBool, Condvar, Mutex, Ordering};
 use crate::unhandled;
 
 /// The shared state of one piece of work.
 pub(crate) struct Slot<T> {
     state: Mutex<State<T>>,
+    /// Whether the outcome has left `Pending`, readable without the lock by
+    /// a spinning waiter.
+    // ORDERING: stored with Release under the lock after the outcome is
+    // set; a waiter that loads `true` with Acquire then takes the lock, so
+    // this flag only saves it from blocking, it never stands for the outcome.
+    resolved: AtomicBool,
     sleepers: Condvar,
     /// The loop the work runs on.
     pub(crate) core: Arc<LoopCore>,
@@ -85,6 +93,7 @@ impl<T> Slot<T> {
         key: Option<usize>,
     ) -> Slot<T> {
         Slot {
+            resolved: AtomicBool::new(false),
             state: Mutex::new(State {
                 outcome: Outcome::Pending,
                 observed: false,
@@ -118,6 +127,7 @@ impl<T> Slot<T> {
                 Ok(value) => Outcome::Ready(value),
                 Err(err) => Outcome::Failed(err),
             };
+            self.resolved.store(true, Ordering::Release);
             if state.sleepers > 0 {
                 self.sleepers.notify_all();
             }
@@ -140,8 +150,11 @@ impl<T> Slot<T> {
     }
 
     /// Waits until the outcome is known or `deadline` passes (`None`: no
-    /// deadline), then takes it.
+    /// deadline), then takes it. Spins first, as the loop's wait strategy
+    /// says.
     pub(crate) fn wait_until(&self, deadline: Option<Instant>) -> Result<T, Error> {
+        #[cfg(not(all(test, crochet_loom)))]
+        self.spin(deadline);
         let mut state = lock(&self.state);
         loop {
             if let Some(result) = state.take() {
@@ -168,6 +181,19 @@ impl<T> Slot<T> {
                 }
             };
             state.sleepers -= 1;
+        }
+    }
+
+    /// Spins until the outcome is known, the spin budget is spent or the
+    /// deadline passes, whichever comes first.
+    #[cfg(not(all(test, crochet_loom)))]
+    fn spin(&self, deadline: Option<Instant>) {
+        let mut budget = self.core.wait_strategy().budget();
+        if let Some(deadline) = deadline {
+            budget = budget.min(deadline.saturating_duration_since(Instant::now()));
+        }
+        if !budget.is_zero() && !self.resolved.load(Ordering::Acquire) {
+            spin::spin_until(budget, || self.resolved.load(Ordering::Acquire));
         }
     }
 

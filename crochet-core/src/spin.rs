@@ -1,0 +1,115 @@
+//! How a blocking wait waits: spin briefly (giving the CPU away between
+//! checks) before parking, or park at once.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How blocking waits on a loop's results wait for the result.
+///
+/// Waking a parked thread on another CPU costs tens of microseconds on
+/// machines whose idle CPUs sleep; a caller that keeps checking for a short
+/// while gets a quick result without that cost, at the price of the CPU time
+/// it spends checking. Between checks a spinning caller yields its CPU, so a
+/// reactor thread sharing that CPU is not delayed, and no more callers spin
+/// at once than there are CPUs beside one, so spinning never makes a loaded
+/// machine slower: the others park at once.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use crochet_core::WaitStrategy;
+///
+/// let reactor = crochet_core::start();
+/// assert_eq!(reactor.wait_strategy(), WaitStrategy::default());
+/// // Least CPU per call: park at once.
+/// reactor.set_wait_strategy(WaitStrategy::Park);
+/// assert_eq!(reactor.wait_for(Duration::from_secs(5), || async { 1 }), Ok(1));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitStrategy {
+    /// Park the waiting thread at once: the least CPU per call.
+    Park,
+    /// Check for the result, yielding the CPU between checks, for up to this
+    /// long before parking: lower latency for quick work.
+    SpinThenPark(Duration),
+}
+
+impl WaitStrategy {
+    /// The default: spin for up to 50 µs, then park.
+    pub const DEFAULT: WaitStrategy = WaitStrategy::SpinThenPark(Duration::from_micros(50));
+
+    /// How long to spin (zero for `Park`).
+    pub(crate) fn budget(self) -> Duration {
+        match self {
+            WaitStrategy::Park => Duration::ZERO,
+            WaitStrategy::SpinThenPark(budget) => budget,
+        }
+    }
+
+    /// The strategy that spins for `budget` (parking at once for zero).
+    pub(crate) fn from_budget(budget: Duration) -> WaitStrategy {
+        if budget.is_zero() {
+            WaitStrategy::Park
+        } else {
+            WaitStrategy::SpinThenPark(budget)
+        }
+    }
+}
+
+impl Default for WaitStrategy {
+    fn default() -> WaitStrategy {
+        WaitStrategy::DEFAULT
+    }
+}
+
+/// Checks `done` until it says yes or `budget` runs out; says whether it
+/// said yes. Returns `false` at once when enough threads already spin.
+pub(crate) fn spin_until(budget: Duration, done: impl Fn() -> bool) -> bool {
+    let Some(_spinner) = Spinner::enter() else {
+        return false;
+    };
+    let start = Instant::now();
+    let mut checks = 0_u32;
+    loop {
+        if done() {
+            return true;
+        }
+        checks = checks.wrapping_add(1);
+        if checks < 32 {
+            std::hint::spin_loop();
+        } else {
+            thread::yield_now();
+            if start.elapsed() >= budget {
+                return false;
+            }
+        }
+    }
+}
+
+/// One of the threads spinning now; at most one fewer than the CPUs.
+struct Spinner;
+
+static SPINNERS: AtomicUsize = AtomicUsize::new(0);
+
+impl Spinner {
+    fn enter() -> Option<Spinner> {
+        static LIMIT: OnceLock<usize> = OnceLock::new();
+        let limit =
+            *LIMIT.get_or_init(|| thread::available_parallelism().map_or(1, |cpus| cpus.get()) - 1);
+        SPINNERS
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |spinning| {
+                (spinning < limit).then_some(spinning + 1)
+            })
+            .ok()
+            .map(|_| Spinner)
+    }
+}
+
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        SPINNERS.fetch_sub(1, Ordering::AcqRel);
+    }
+}
