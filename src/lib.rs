@@ -33,8 +33,8 @@
 pub use crochet_core::{
     block_on, default_loop, reset_unhandled_error_hook, retrieve_result, set_stash_capacity,
     set_stash_time_to_live, set_unhandled_error_hook, setup, start, CancellationToken, Cancelled,
-    Error, EventLoop, EventualResult, Failure, GlobalLoop, LoopId, Reactor, ReactorThread,
-    ResultExt, StashFull, StashId, Task, WaitStrategy, WorkError,
+    Error, EventLoop, EventualResult, Failure, GlobalLoop, LoopId, OwnedReactor, Reactor,
+    ReactorThread, ResultExt, StashFull, StashId, Task, WaitStrategy, WorkError,
 };
 
 /// Crochet over tokio (feature `tokio`).

@@ -60,7 +60,7 @@ mod global;
 pub use global::{default_loop, GlobalLoop};
 
 mod reactor;
-pub use reactor::{block_on, LoopId, Reactor, ReactorThread, Task};
+pub use reactor::{block_on, LoopId, OwnedReactor, Reactor, ReactorThread, Task};
 
 mod spin;
 pub use spin::WaitStrategy;

@@ -8,7 +8,7 @@ use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock};
 use std::task::{Context, Poll};
 use std::thread::{self, JoinHandle, Thread};
 use std::time::{Duration, Instant};
@@ -377,6 +377,119 @@ impl ReactorThread {
             let _ = handle.join();
         }
         true
+    }
+}
+
+/// A [`Reactor`] over a runtime that crochet owns and runs on a
+/// [`ReactorThread`]: the usual shape of an adapter's `setup()` and `start()`.
+///
+/// `runtime` is what tasks are spawned on (an executor, a runtime handle);
+/// `run` drives it on the reactor thread until the stop signal completes.
+/// When `run` returns, the reactor thread takes the runtime out of the
+/// spawners' reach and drops it there, with every task it still holds, so
+/// the work's futures are never dropped on a caller's thread; tasks spawned
+/// after that are dropped at once, which fails them with
+/// [`Error::ReactorStopped`].
+///
+/// # Examples
+///
+/// A reactor over crochet's own [`block_on`], one task at a time (a toy):
+///
+/// ```
+/// use std::sync::mpsc::{channel, Sender};
+/// use std::sync::Mutex;
+/// use std::time::Duration;
+/// use crochet_core::{EventLoop, LoopId, OwnedReactor, Task};
+///
+/// let (sender, tasks) = channel::<Task>();
+/// let id = LoopId::new();
+/// let reactor = OwnedReactor::start(
+///     "toy-reactor",
+///     id,
+///     Mutex::new(sender),
+///     |sender: &Mutex<Sender<Task>>, task| drop(sender.lock().unwrap().send(task)),
+///     move |_, stop| {
+///         drop(stop);
+///         for task in tasks.iter().take(1) {
+///             crochet_core::block_on(task);
+///         }
+///     },
+/// )
+/// .unwrap();
+/// let toy = EventLoop::new(id, reactor);
+/// assert_eq!(toy.wait_for(Duration::from_secs(5), || async { 7 }), Ok(7));
+/// ```
+pub struct OwnedReactor<R> {
+    /// The runtime, until the reactor thread takes it on its way out.
+    runtime: Arc<RwLock<Option<Arc<R>>>>,
+    spawn: fn(&R, Task),
+    thread: ReactorThread,
+}
+
+impl<R: Send + Sync + 'static> OwnedReactor<R> {
+    /// Starts the thread `name`, marked as loop `id`'s, running
+    /// `run(&runtime, stop)`; tasks are handed to `spawn(&runtime, task)`.
+    ///
+    /// # Errors
+    ///
+    /// The operating system's error if it cannot create the thread.
+    ///
+    /// # Examples
+    ///
+    /// See [`OwnedReactor`].
+    pub fn start(
+        name: impl Into<String>,
+        id: LoopId,
+        runtime: R,
+        spawn: fn(&R, Task),
+        run: impl FnOnce(&R, Cancelled) + Send + 'static,
+    ) -> std::io::Result<OwnedReactor<R>> {
+        let runtime = Arc::new(runtime);
+        let shared = Arc::new(RwLock::new(Some(runtime.clone())));
+        let on_thread = shared.clone();
+        let thread = ReactorThread::spawn(name, id, move |stop| {
+            run(&runtime, stop);
+            // With the spawners' reference gone, this thread holds the last
+            // one: the runtime and its tasks are dropped here.
+            let spawners = on_thread
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+            drop(spawners);
+            drop(runtime);
+        })?;
+        Ok(OwnedReactor {
+            runtime: shared,
+            spawn,
+            thread,
+        })
+    }
+}
+
+impl<R: Send + Sync + 'static> Reactor for OwnedReactor<R> {
+    fn spawn(&self, task: Task) {
+        // Spawning under the lock keeps the thread from taking the runtime
+        // meanwhile, so a task never lands on a runtime nobody runs.
+        let runtime = self.runtime.read().unwrap_or_else(PoisonError::into_inner);
+        match runtime.as_deref() {
+            Some(runtime) => (self.spawn)(runtime, task),
+            None => {
+                drop(runtime);
+                drop(task);
+            }
+        }
+    }
+
+    fn shutdown(&self, timeout: Duration) -> bool {
+        self.thread.stop(timeout)
+    }
+}
+
+impl<R> fmt::Debug for OwnedReactor<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OwnedReactor")
+            .field("thread", &self.thread)
+            .finish_non_exhaustive()
     }
 }
 

@@ -79,8 +79,8 @@ impl Registry {
             .collect()
     }
 
-    /// How many results are registered (for tests).
-    #[cfg(test)]
+    /// How many results are registered (for the loom models).
+    #[cfg(all(test, crochet_loom))]
     pub(crate) fn len(&self) -> usize {
         lock(&self.inner).entries.iter().flatten().count()
     }

@@ -1,1 +1,186 @@
-//! placeholder
+//! Crochet over [smol]: blocking code hands work to a smol executor running
+//! on a thread of its own, waits for the result with a timeout, and cancels
+//! the work it gave up on.
+//!
+//! The work runs as a task of a [`smol::Executor`] driven by
+//! [`smol::block_on`], so it can use smol's timers ([`smol::Timer`]) and I/O
+//! ([`smol::net`], [`smol::Async`]) as any smol task does. Everything else
+//! (the [`EventLoop`] handle, [`EventualResult`](crochet_core::EventualResult),
+//! cancellation, errors) is crochet's, the same for every runtime.
+//!
+//! ```
+//! use std::time::Duration;
+//! use crochet_core::Error;
+//!
+//! // The async layer: plain smol code.
+//! async fn slow_double(n: u32, delay: Duration) -> u32 {
+//!     smol::Timer::after(delay).await;
+//!     n * 2
+//! }
+//!
+//! // The public blocking API: waits with a timeout, cancels on timeout.
+//! fn double(n: u32, delay: Duration, timeout: Duration) -> Result<u32, Error> {
+//!     crochet_smol::setup().wait_for(timeout, move || slow_double(n, delay))
+//! }
+//!
+//! let quick = double(21, Duration::from_millis(1), Duration::from_secs(5));
+//! assert_eq!(quick, Ok(42));
+//! // The timer outlives the timeout: the work is cancelled (its future
+//! // dropped on the reactor thread) before the timeout is reported.
+//! let too_slow = double(21, Duration::from_secs(60), Duration::from_millis(20));
+//! assert_eq!(too_slow, Err(Error::Timeout));
+//! ```
+//!
+//! # Switching from another runtime
+//!
+//! Only the feature and the line that sets the loop up change: with the
+//! `crochet` facade's `smol` feature, `crochet::setup()` or
+//! `crochet::tokio::setup()` becomes `crochet::smol::setup()` (or
+//! `crochet_smol::setup()` without the facade). The [`EventLoop`] it returns
+//! is the same type with the same methods.
+//!
+//! # Which loop to use
+//!
+//! - [`setup`]: the process-wide loop, a smol executor on a thread named
+//!   `crochet-smol`.
+//! - [`start`]: a private loop on a thread of its own, stopped by
+//!   [`EventLoop::shutdown`] or when its last handle is dropped.
+//! - [`no_setup`] and [`attach`]: for applications that already drive a smol
+//!   executor; the work runs on it, and crochet never stops it.
+//!
+//! [smol]: https://docs.rs/smol
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations)]
+
+use std::sync::Arc;
+
+use crochet_core::{Error, EventLoop, GlobalLoop, LoopId};
+use smol::Executor;
+
+// The `Reactor` over a smol executor, owned or attached.
+mod reactor;
+use reactor::{start_owned, Attached};
+
+/// The process-wide smol loop: the one [`setup`] started, or the one
+/// [`no_setup`] attached.
+static GLOBAL: GlobalLoop = GlobalLoop::new();
+
+/// The process-wide smol loop: the first call starts a smol executor on a
+/// dedicated thread named `crochet-smol`; every later call returns the same
+/// loop, or the loop [`no_setup`] attached if that came first.
+///
+/// # Panics
+///
+/// If the operating system cannot create the reactor thread.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let reactor = crochet_smol::setup();
+/// assert_eq!(reactor.id(), crochet_smol::setup().id());
+/// let thread = reactor.call_in_reactor(|| std::thread::current().name().map(String::from));
+/// assert_eq!(thread.wait(Duration::from_secs(5)).unwrap().as_deref(), Some("crochet-smol"));
+/// ```
+pub fn setup() -> EventLoop {
+    GLOBAL.get_or_start(start)
+}
+
+/// A new, private smol loop on a thread of its own, stopped by
+/// [`EventLoop::shutdown`] or when its last handle is dropped. Stopping it
+/// drops every task of its executor on its thread.
+///
+/// # Panics
+///
+/// If the operating system cannot create the reactor thread.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let reactor = crochet_smol::start();
+/// assert_ne!(reactor.id(), crochet_smol::setup().id());
+/// let slept = reactor.wait_for(Duration::from_secs(5), || async {
+///     smol::Timer::after(Duration::from_millis(1)).await;
+/// });
+/// assert_eq!(slept, Ok(()));
+/// assert!(reactor.shutdown(Duration::from_secs(5)));
+/// ```
+pub fn start() -> EventLoop {
+    let id = LoopId::new();
+    let owned = start_owned(id).expect("crochet-smol: could not spawn the reactor thread");
+    EventLoop::new(id, owned)
+}
+
+/// Makes the application's own smol executor the process-wide loop: work is
+/// spawned on `executor` as detached tasks and no thread is started. Later
+/// [`setup`] calls return this loop, so libraries that call `setup()` share
+/// the application's executor. Shutting the loop down fails its pending
+/// work but leaves the executor to the application.
+///
+/// The application must keep driving `executor` (for example with
+/// `smol::block_on(executor.run(..))` on threads of its own). Crochet cannot
+/// tell those threads apart from others outside its own tasks, so a blocking
+/// wait there is not refused: call it from threads that do not drive the
+/// executor.
+///
+/// # Errors
+///
+/// [`Error::AlreadySetUp`] if [`setup`] or `no_setup` ran before.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::time::Duration;
+///
+/// let executor = Arc::new(smol::Executor::new());
+/// let (stop, stopped) = smol::channel::bounded::<()>(1);
+/// let driver = executor.clone();
+/// let app = std::thread::spawn(move || smol::block_on(driver.run(stopped.recv())));
+///
+/// let reactor = crochet_smol::no_setup(executor).unwrap();
+/// assert_eq!(crochet_smol::setup().id(), reactor.id());
+/// assert_eq!(reactor.wait_for(Duration::from_secs(5), || async { 7 }), Ok(7));
+///
+/// stop.send_blocking(()).unwrap();
+/// app.join().unwrap().unwrap();
+/// ```
+pub fn no_setup(executor: Arc<Executor<'static>>) -> Result<EventLoop, Error> {
+    GLOBAL.attach(|| attach(executor))
+}
+
+/// A private loop over the application's own smol executor, as [`no_setup`]
+/// makes but not process-wide: work is spawned on `executor`, no thread is
+/// started, and shutting the loop down leaves the executor running.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::time::Duration;
+///
+/// let executor = Arc::new(smol::Executor::new());
+/// let (stop, stopped) = smol::channel::bounded::<()>(1);
+/// let driver = executor.clone();
+/// let app = std::thread::Builder::new()
+///     .name("app".into())
+///     .spawn(move || smol::block_on(driver.run(stopped.recv())))
+///     .unwrap();
+///
+/// let reactor = crochet_smol::attach(executor);
+/// let thread = reactor.wait_for(Duration::from_secs(5), || async {
+///     std::thread::current().name().map(String::from)
+/// });
+/// assert_eq!(thread.unwrap().as_deref(), Some("app"));
+/// assert!(reactor.shutdown(Duration::from_secs(5)));
+///
+/// stop.send_blocking(()).unwrap();
+/// app.join().unwrap().unwrap();
+/// ```
+pub fn attach(executor: Arc<Executor<'static>>) -> EventLoop {
+    EventLoop::new(LoopId::new(), Attached(executor))
+}

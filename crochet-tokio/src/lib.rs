@@ -1,1 +1,179 @@
-//! placeholder
+//! Crochet over [tokio]: blocking code hands work to a tokio runtime running
+//! on a thread of its own, waits for the result with a timeout, and cancels
+//! the work it gave up on.
+//!
+//! The work runs as an ordinary tokio task, so it can use tokio's timers,
+//! sockets and `tokio::spawn`. Everything else (results, timeouts,
+//! cancellation, the stash) is [`crochet_core`]'s and behaves the same on
+//! every runtime.
+//!
+//! ```
+//! use std::time::Duration;
+//! use crochet_core::Error;
+//!
+//! // The async layer: plain tokio code.
+//! async fn slow_double(n: u32, delay: Duration) -> u32 {
+//!     tokio::time::sleep(delay).await;
+//!     n * 2
+//! }
+//!
+//! // The public blocking API: waits with a timeout, cancels on timeout.
+//! fn double(n: u32, delay: Duration, timeout: Duration) -> Result<u32, Error> {
+//!     crochet_tokio::setup().wait_for(timeout, move || slow_double(n, delay))
+//! }
+//!
+//! let quick = double(21, Duration::from_millis(1), Duration::from_secs(5));
+//! assert_eq!(quick, Ok(42));
+//! let too_slow = double(21, Duration::from_secs(60), Duration::from_millis(20));
+//! assert_eq!(too_slow, Err(Error::Timeout));
+//! ```
+//!
+//! # Switching from the built-in reactor
+//!
+//! Only the line that sets the loop up changes: `crochet::setup()` becomes
+//! `crochet::tokio::setup()` (with the facade's `tokio` feature) or
+//! `crochet_tokio::setup()`. The [`EventLoop`] it returns is the same type
+//! with the same methods.
+//!
+//! # Which loop to use
+//!
+//! - [`setup`]: the process-wide loop, a current-thread runtime on a thread
+//!   named `crochet-tokio`.
+//! - [`start`] and [`Builder`]: private loops, current-thread or
+//!   multi-thread, stopped by [`EventLoop::shutdown`] or when their last
+//!   handle is dropped.
+//! - [`no_setup`] and [`attach`]: for applications that already run tokio;
+//!   the work runs on the application's runtime, which crochet never stops.
+//!
+//! A blocking wait is refused with [`Error::WaitInReactorThread`] wherever
+//! it could deadlock the loop: on its dedicated thread and wherever a task
+//! (or `block_on`) of its runtime is being polled. Blocking code in
+//! `tokio::task::spawn_blocking` or `block_in_place` may wait.
+//!
+//! [tokio]: https://docs.rs/tokio
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations)]
+
+use crochet_core::{Error, EventLoop, GlobalLoop, LoopId};
+use tokio::runtime::Handle;
+
+mod builder;
+pub use builder::Builder;
+
+// The `Reactor` over a tokio runtime, owned or attached.
+mod reactor;
+
+/// The process-wide loop: the first call starts a current-thread tokio
+/// runtime, with I/O and timers, on a thread named `crochet-tokio`; every
+/// later call returns the same loop. If [`no_setup`] ran first, it returns
+/// that attached loop instead.
+///
+/// # Panics
+///
+/// On the first call, if the operating system cannot create the thread or
+/// the runtime's I/O driver.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let reactor = crochet_tokio::setup();
+/// assert_eq!(reactor.id(), crochet_tokio::setup().id());
+/// let thread = reactor.call_in_reactor(|| std::thread::current().name().map(String::from));
+/// assert_eq!(thread.wait(Duration::from_secs(5)).unwrap().as_deref(), Some("crochet-tokio"));
+/// ```
+pub fn setup() -> EventLoop {
+    GLOBAL.get_or_start(start)
+}
+
+/// A new, private loop: a current-thread tokio runtime on a thread of its
+/// own, stopped by [`EventLoop::shutdown`] or when its last handle is
+/// dropped. [`Builder`] makes other kinds.
+///
+/// # Panics
+///
+/// If the operating system cannot create the thread or the runtime's I/O
+/// driver; [`Builder::start`] returns that error instead.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let reactor = crochet_tokio::start();
+/// let slept = reactor.wait_for(Duration::from_secs(5), || async {
+///     tokio::time::sleep(Duration::from_millis(1)).await;
+///     "awake"
+/// });
+/// assert_eq!(slept, Ok("awake"));
+/// assert!(reactor.shutdown(Duration::from_secs(5)));
+/// ```
+pub fn start() -> EventLoop {
+    Builder::new_current_thread()
+        .start()
+        .expect("crochet-tokio: could not start the tokio runtime")
+}
+
+/// Attaches the process-wide loop to the runtime behind `handle`, for
+/// applications that already run tokio: no thread is started, the work runs
+/// as tasks of that runtime, and later [`setup`] calls return this loop, so
+/// libraries that call `setup()` share the application's runtime.
+///
+/// The application keeps running its runtime; a blocking wait is refused
+/// on its tasks (await the result there) and allowed in
+/// `spawn_blocking`. Shutting the loop down stops nothing of the
+/// application's.
+///
+/// # Errors
+///
+/// [`Error::AlreadySetUp`] if [`setup`] or `no_setup` already ran in this
+/// process.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// // The application's own runtime.
+/// let runtime = tokio::runtime::Runtime::new().unwrap();
+/// let reactor = crochet_tokio::no_setup(runtime.handle().clone()).unwrap();
+/// assert_eq!(crochet_tokio::setup().id(), reactor.id());
+/// assert!(crochet_tokio::no_setup(runtime.handle().clone()).is_err());
+///
+/// let answer = reactor.wait_for(Duration::from_secs(5), || async {
+///     tokio::time::sleep(Duration::from_millis(1)).await;
+///     42
+/// });
+/// assert_eq!(answer, Ok(42));
+/// ```
+pub fn no_setup(handle: Handle) -> Result<EventLoop, Error> {
+    GLOBAL.attach(|| attach(handle))
+}
+
+/// A private loop over the runtime behind `handle`, which the application
+/// runs: as [`no_setup`], without making it the process-wide loop.
+///
+/// [`EventLoop::shutdown`] fails crochet's pending results with
+/// [`Error::ReactorStopped`] and leaves the application's runtime running.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let runtime = tokio::runtime::Runtime::new().unwrap();
+/// let reactor = crochet_tokio::attach(runtime.handle().clone());
+/// assert_eq!(reactor.wait_for(Duration::from_secs(5), || async { 7 }), Ok(7));
+/// assert!(reactor.shutdown(Duration::from_secs(5)));
+/// // The application's runtime still runs.
+/// assert_eq!(runtime.block_on(async { 8 }), 8);
+/// ```
+pub fn attach(handle: Handle) -> EventLoop {
+    let id = LoopId::new();
+    EventLoop::new(id, reactor::Tokio::new(handle, None))
+}
+
+/// The process-wide loop, shared by every caller in the process.
+static GLOBAL: GlobalLoop = GlobalLoop::new();

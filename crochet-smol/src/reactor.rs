@@ -1,0 +1,36 @@
+//! The `Reactor`s over a smol executor: one crochet drives on a thread of
+//! its own, or one the application drives.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crochet_core::{LoopId, OwnedReactor, Reactor, Task};
+use smol::Executor;
+
+/// Starts a new executor on a thread named `crochet-smol`, marked as a
+/// thread of loop `id`; the core drops it, with its tasks, on that thread
+/// when the loop stops.
+pub(crate) fn start_owned(id: LoopId) -> std::io::Result<OwnedReactor<Executor<'static>>> {
+    OwnedReactor::start(
+        "crochet-smol",
+        id,
+        Executor::new(),
+        |executor, task| executor.spawn(task).detach(),
+        |executor, stop| smol::block_on(executor.run(stop)),
+    )
+}
+
+/// A loop over an executor the application drives.
+pub(crate) struct Attached(pub(crate) Arc<Executor<'static>>);
+
+impl Reactor for Attached {
+    fn spawn(&self, task: Task) {
+        self.0.spawn(task).detach();
+    }
+
+    fn shutdown(&self, _timeout: Duration) -> bool {
+        // The executor is the application's: it keeps running, and the
+        // core has already failed this loop's pending work.
+        true
+    }
+}
