@@ -5,7 +5,6 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crochet_core::{Error, EventLoop};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::runtime::Runtime;
 
 use crochet_tokio::{attach, no_setup, setup, start, Builder};
@@ -56,24 +55,6 @@ fn each_kind(body: impl Fn(&EventLoop, &str)) {
     app.shutdown_timeout(LONG);
 }
 
-/// A loopback TCP echo through tokio's sockets.
-async fn tcp_echo(payload: &'static [u8]) -> std::io::Result<Vec<u8>> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let address = listener.local_addr()?;
-    let server = tokio::spawn(async move {
-        let (mut stream, _) = listener.accept().await?;
-        let mut received = vec![0; payload.len()];
-        stream.read_exact(&mut received).await?;
-        stream.write_all(&received).await
-    });
-    let mut client = tokio::net::TcpStream::connect(address).await?;
-    client.write_all(payload).await?;
-    let mut echoed = vec![0; payload.len()];
-    client.read_exact(&mut echoed).await?;
-    server.await.expect("the echo server panicked")?;
-    Ok(echoed)
-}
-
 // Every assertion about the process-wide loop lives here: tests run in
 // parallel in one process, so a second test would race this one.
 #[test]
@@ -90,35 +71,6 @@ fn setup_is_idempotent_and_no_setup_after_it_fails() {
     );
     assert_eq!(setup().id(), first.id());
     app.shutdown_timeout(LONG);
-}
-
-#[test]
-fn work_uses_tokio_timers_and_sockets() {
-    each_kind(|reactor, _| {
-        let started = Instant::now();
-        let slept = reactor.wait_for(LONG, || async {
-            tokio::time::sleep(Duration::from_millis(30)).await;
-        });
-        assert_eq!(slept, Ok(()));
-        assert!(started.elapsed() >= Duration::from_millis(30));
-        let echoed = reactor.wait_for(LONG, || tcp_echo(b"crochet over tokio"));
-        assert_eq!(echoed.unwrap().unwrap(), b"crochet over tokio");
-    });
-}
-
-#[test]
-fn timed_out_wait_for_drops_the_future_on_a_runtime_thread() {
-    each_kind(|reactor, thread_name| {
-        let (dropped_tx, dropped) = mpsc::channel();
-        let guard = SendOnDrop(dropped_tx);
-        let outcome = reactor.wait_for(Duration::from_millis(20), move || async move {
-            let _guard = guard;
-            tokio::time::sleep(LONG * 6).await;
-        });
-        assert_eq!(outcome, Err(Error::Timeout));
-        let dropped_on = dropped.recv_timeout(LONG).unwrap();
-        assert_eq!(dropped_on.as_deref(), Some(thread_name));
-    });
 }
 
 #[test]
