@@ -73,7 +73,7 @@ impl LoopCore {
         self.id.is_current_thread() || self.reactor.is_reactor_thread()
     }
 
-    fn shutdown(&self, timeout: Duration) -> bool {
+    pub(crate) fn shutdown(&self, timeout: Duration) -> bool {
         for slot in self.registry.stop() {
             slot.fail(Error::ReactorStopped, By::Outsider);
         }

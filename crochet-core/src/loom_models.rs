@@ -1,5 +1,7 @@
-//! Loom models of the result slot's state machine: each pair of complete,
-//! wait, timed wait, cancel, drop of the handle and shutdown, racing.
+//! Loom models of the result slot's state machine: the pairs of complete,
+//! wait, timed wait, cancel, drop of the handle, stash, retrieve and
+//! shutdown, racing. (A wait and the drop of the same handle cannot race:
+//! the borrow checker forbids it.)
 //!
 //! Run with `RUSTFLAGS="--cfg crochet_loom" cargo test -p crochet-core --lib --release`.
 //! Loom's condition variable never times out, so a timed wait is modelled by
@@ -20,7 +22,7 @@ use crate::error::{Error, Failure};
 use crate::event_loop::LoopCore;
 use crate::reactor::{LoopId, Reactor, Task};
 use crate::slot::{By, Slot};
-use crate::CancellationToken;
+use crate::{CancellationToken, EventualResult};
 
 /// A reactor that never runs anything: the models drive the slot by hand.
 struct Idle;
@@ -315,5 +317,132 @@ fn token_cancel_vs_cancelled_future() {
             ready || flag.0.load(Ordering::SeqCst),
             "lost the token's wake-up"
         );
+    });
+}
+
+/// The handle over a registered slot, as `EventLoop::submit` makes it.
+fn handle(core: &Arc<LoopCore>) -> (EventualResult<u32>, Arc<Slot<u32>>) {
+    let slot = registered(core);
+    (EventualResult::new(slot.clone()), slot)
+}
+
+/// Counts drops of the value it is part of.
+struct Counted(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn complete_vs_drop_of_the_handle_frees_the_value_once() {
+    loom::model(|| {
+        let drops = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let core = core();
+        let slot = core
+            .registry
+            .register(|key| Slot::<Counted>::new(core.clone(), Location::caller(), Some(key)))
+            .unwrap();
+        let result = EventualResult::new(slot.clone());
+        let value = Counted(drops.clone());
+        let t = thread::spawn(move || slot.resolve(Ok(value), By::Task));
+        drop(result);
+        assert!(t.join().unwrap());
+        assert_eq!(drops.load(std::sync::atomic::Ordering::SeqCst), 1);
+    });
+}
+
+#[test]
+fn timed_wait_vs_cancel() {
+    loom::model(|| {
+        let (result, slot) = handle(&core());
+        let t = thread::spawn(move || slot.resolve(Err(Error::Cancelled), By::Outsider));
+        match result.wait_deadline(Instant::now()) {
+            Err(Error::Timeout) | Err(Error::Cancelled) => {}
+            other => panic!("unexpected outcome {other:?}"),
+        }
+        t.join().unwrap();
+        assert_eq!(result.try_wait(), Err(Error::Cancelled));
+    });
+}
+
+#[test]
+fn panic_vs_cancel_after_the_handle_was_dropped() {
+    let marker = "loom: panic vs cancel";
+    loom::model(move || {
+        reset_reports(marker);
+        let (result, slot) = handle(&core());
+        drop(result);
+        let producer = slot.clone();
+        let t = thread::spawn(move || producer.resolve(Err(panic_of(marker)), By::Task));
+        let cancelled = slot.resolve(Err(Error::Cancelled), By::Outsider);
+        let panicked = t.join().unwrap();
+        assert!(cancelled != panicked, "exactly one outcome wins");
+        assert_eq!(reports(marker), usize::from(panicked));
+    });
+}
+
+#[test]
+fn drop_vs_shutdown_reports_nothing() {
+    let marker = "loom: drop vs shutdown";
+    loom::model(move || {
+        reset_reports(marker);
+        let core = core();
+        let (result, slot) = handle(&core);
+        let stopper = core.clone();
+        let t = thread::spawn(move || stopper.shutdown(Duration::ZERO));
+        drop(result);
+        assert!(t.join().unwrap());
+        assert!(slot.is_resolved());
+        assert_eq!(reports(marker), 0);
+    });
+}
+
+#[test]
+fn stash_then_retrieve_vs_complete_delivers_once() {
+    loom::model(|| {
+        let (result, slot) = handle(&core());
+        let id = result.stash().unwrap();
+        let t = thread::spawn(move || slot.resolve(Ok(7), By::Task));
+        let thief = thread::spawn(move || crate::retrieve_result::<u32>(id).ok());
+        let mine = crate::retrieve_result::<u32>(id).ok();
+        let theirs = thief.join().unwrap();
+        t.join().unwrap();
+        let retrieved: Vec<_> = mine.into_iter().chain(theirs).collect();
+        assert_eq!(retrieved.len(), 1, "an id works exactly once");
+        assert_eq!(retrieved[0].wait(Duration::MAX), Ok(7));
+    });
+}
+
+#[test]
+fn stashed_panic_vs_shutdown_is_reported_once() {
+    let marker = "loom: stashed panic vs shutdown";
+    loom::model(move || {
+        reset_reports(marker);
+        let core = core();
+        let (result, slot) = handle(&core);
+        let id = result.stash().unwrap();
+        let t = thread::spawn(move || slot.resolve(Err(panic_of(marker)), By::Task));
+        core.shutdown(Duration::ZERO);
+        // The panic may lose to the shutdown, which settles the slot first.
+        let panicked = t.join().unwrap();
+        // Retrieved and dropped unseen: reported now unless shutdown did.
+        drop(crate::retrieve_result::<u32>(id).unwrap());
+        assert_eq!(reports(marker), usize::from(panicked));
+    });
+}
+
+#[test]
+fn retrieve_vs_shutdown() {
+    loom::model(|| {
+        let core = core();
+        let (result, _slot) = handle(&core);
+        let id = result.stash().unwrap();
+        let stopper = core.clone();
+        let t = thread::spawn(move || stopper.shutdown(Duration::ZERO));
+        let result = crate::retrieve_result::<u32>(id).unwrap();
+        t.join().unwrap();
+        assert_eq!(result.wait(Duration::MAX), Err(Error::ReactorStopped));
     });
 }
