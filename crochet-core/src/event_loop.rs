@@ -236,7 +236,7 @@ impl EventLoop {
             return Err(Error::WaitInReactorThread);
         }
         let result = self.submit(Location::caller(), None, f);
-        match result.wait(timeout) {
+        match result.wait_off_reactor(timeout) {
             Err(Error::Timeout) if !result.cancel_now() => result.try_wait(),
             outcome => outcome,
         }

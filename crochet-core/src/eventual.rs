@@ -98,6 +98,12 @@ impl<T> EventualResult<T> {
         self.slot.wait_until(deadline)
     }
 
+    /// [`wait`](Self::wait) for a caller that has already checked that
+    /// this is not the reactor thread.
+    pub(crate) fn wait_off_reactor(&self, timeout: Duration) -> Result<T, Error> {
+        self.slot.wait_until(Instant::now().checked_add(timeout))
+    }
+
     /// Takes the result if it is there, without blocking; allowed on the
     /// reactor thread too.
     ///
