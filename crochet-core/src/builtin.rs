@@ -91,6 +91,9 @@ struct RunQueue {
     // the thread before it takes the queue; the lock orders the rest.
     has_work: AtomicBool,
     /// Set by the stop signal's waker.
+    // ORDERING: Release/AcqRel so that the thread, seeing it, also sees what
+    // the waker's caller did before waking; it then polls the signal, which
+    // has its own synchronisation.
     stop_woken: AtomicBool,
 }
 

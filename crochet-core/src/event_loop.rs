@@ -50,6 +50,8 @@ pub(crate) struct LoopCore {
     pub(crate) registry: Registry,
     reactor: Box<dyn Reactor>,
     /// The spin budget of the wait strategy, in nanoseconds.
+    // ORDERING: Relaxed: a plain setting, read on its own; a wait that reads
+    // the old value just spins as before.
     spin_nanos: AtomicU64,
 }
 

@@ -194,6 +194,7 @@ impl LoopId {
     /// ```
     #[allow(clippy::new_without_default)]
     pub fn new() -> LoopId {
+        // ORDERING: Relaxed: only uniqueness matters, which `fetch_add` gives.
         static NEXT: AtomicU64 = AtomicU64::new(1);
         LoopId(NEXT.fetch_add(1, Ordering::Relaxed))
     }

@@ -92,6 +92,8 @@ pub(crate) fn spin_until(budget: Duration, done: impl Fn() -> bool) -> bool {
 /// One of the threads spinning now; at most one fewer than the CPUs.
 struct Spinner;
 
+// ORDERING: AcqRel/Acquire: a count, read and updated in one atomic step;
+// it guards no other memory.
 static SPINNERS: AtomicUsize = AtomicUsize::new(0);
 
 impl Spinner {

@@ -329,6 +329,7 @@ fn lock() -> MutexGuard<'static, Stash> {
 /// twice with SipHash under a random key drawn once per process.
 fn fresh_id() -> u128 {
     static KEY: OnceLock<RandomState> = OnceLock::new();
+    // ORDERING: Relaxed: only uniqueness matters, which `fetch_add` gives.
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let key = KEY.get_or_init(RandomState::new);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
