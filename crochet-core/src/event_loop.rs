@@ -312,6 +312,29 @@ impl EventLoop {
         self.handle.core.shutdown(timeout)
     }
 
+    /// A guard that shuts the loop down (waiting up to `timeout`) when it is
+    /// dropped: keep one in `main`, so the reactor stops, and unretrieved
+    /// stashed panics are reported, when the program finishes, as Crochet
+    /// does when the main thread ends.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// fn main() {
+    ///     let reactor = crochet_core::setup();
+    ///     let _stop_at_exit = reactor.shutdown_guard(Duration::from_secs(1));
+    ///     assert_eq!(reactor.wait_for(Duration::from_secs(5), || async { 1 }), Ok(1));
+    /// } // The reactor stops here.
+    /// ```
+    pub fn shutdown_guard(&self, timeout: Duration) -> ShutdownGuard {
+        ShutdownGuard {
+            event_loop: self.clone(),
+            timeout,
+        }
+    }
+
     /// Registers the work, then spawns it (or fails it if the loop stopped).
     fn submit<T, Fut>(
         &self,
@@ -336,6 +359,24 @@ impl EventLoop {
         let work = task::work(slot.clone(), token, start);
         core.reactor.spawn(Task::new(work, settle, core.id));
         EventualResult::new(slot)
+    }
+}
+
+/// Shuts its loop down when dropped; see [`EventLoop::shutdown_guard`].
+///
+/// # Examples
+///
+/// See [`EventLoop::shutdown_guard`].
+#[must_use = "the loop is shut down when the guard is dropped"]
+#[derive(Debug)]
+pub struct ShutdownGuard {
+    event_loop: EventLoop,
+    timeout: Duration,
+}
+
+impl Drop for ShutdownGuard {
+    fn drop(&mut self) {
+        self.event_loop.shutdown(self.timeout);
     }
 }
 

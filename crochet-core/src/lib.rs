@@ -51,7 +51,7 @@ mod error;
 pub use error::{Error, Failure, ResultExt, WorkError};
 
 mod event_loop;
-pub use event_loop::EventLoop;
+pub use event_loop::{EventLoop, ShutdownGuard};
 
 mod eventual;
 pub use eventual::EventualResult;

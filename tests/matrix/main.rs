@@ -68,6 +68,7 @@ macro_rules! suite {
             shutdown::dropped_results_are_not_kept_alive,
             shutdown::dropping_the_last_handle_stops_the_loop,
             shutdown::shutdown_on_the_reactor_thread_does_not_deadlock,
+            shutdown::shutdown_guard_stops_the_loop_when_dropped,
             running::work_runs_on_a_reactor_thread,
             running::plain_closures_run_on_a_reactor_thread,
             running::arguments_reach_the_work,

@@ -196,3 +196,14 @@ pub fn shutdown_on_the_reactor_thread_does_not_deadlock<R: Runtime>() {
     assert_eq!(late.try_wait(), Err(Error::ReactorStopped));
     assert!(fx.shutdown(LONG), "the loop did not finish stopping");
 }
+
+pub fn shutdown_guard_stops_the_loop_when_dropped<R: Runtime>() {
+    let fx = Fixture::<R>::new();
+    let pending = fx.run_in_reactor(std::future::pending::<()>);
+    let guard = fx.shutdown_guard(LONG);
+    assert_eq!(pending.try_wait(), Err(Error::Timeout));
+    drop(guard);
+    assert_eq!(pending.try_wait(), Err(Error::ReactorStopped));
+    let late = fx.run_in_reactor(|| async { 1 });
+    assert_eq!(late.try_wait(), Err(Error::ReactorStopped));
+}
