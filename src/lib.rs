@@ -34,7 +34,7 @@ pub use crochet_core::{
     block_on, default_loop, reset_unhandled_error_hook, retrieve_result, set_stash_capacity,
     set_stash_time_to_live, set_unhandled_error_hook, setup, start, CancellationToken, Cancelled,
     Error, EventLoop, EventualResult, Failure, GlobalLoop, LoopId, OwnedReactor, Reactor,
-    ReactorThread, ResultExt, StashFull, StashId, Task, WaitStrategy, WorkError,
+    ReactorThread, ResultExt, ShutdownGuard, StashFull, StashId, Task, WaitStrategy, WorkError,
 };
 
 /// Crochet over tokio (feature `tokio`).
@@ -51,6 +51,11 @@ pub use crochet_smol as smol;
 #[cfg(feature = "async-std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async-std")))]
 pub use crochet_asyncstd as async_std;
+
+// The attribute macros (feature `macros`); their docs come with them.
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+pub use crochet_macros::{run_in_reactor, wait_for};
 
 // The README's examples are tested as doc-tests.
 #[cfg(doctest)]
