@@ -21,10 +21,108 @@
 //! assert_eq!(add_blocking(2, 3), Ok(5));
 //! ```
 //!
-//! Without features, [`setup`] starts the built-in reactor, which runs
-//! runtime-independent futures. The features `tokio`, `smol` and `async-std`
-//! add a module each with the same `setup()`/`start()` over that runtime, so
-//! that work can use its timers and I/O.
+//! # Three layers
+//!
+//! Crochet's design advice carries over. Keep the async code (which runs
+//! only on the reactor thread), the thin crochet layer that moves calls onto
+//! that thread and returns [`EventualResult`]s, and the blocking API the
+//! application sees, which waits with a timeout and hides crochet, apart.
+//! On tokio (feature `tokio`), with a timeout that cancels the work:
+//!
+//! ```
+//! # #[cfg(feature = "tokio")] {
+//! use std::time::Duration;
+//! use crochet::{Error, EventualResult};
+//!
+//! // 1. The async layer: plain tokio.
+//! async fn lookup(key: String, latency: Duration) -> usize {
+//!     tokio::time::sleep(latency).await;
+//!     key.len()
+//! }
+//!
+//! // 2. The crochet layer: only moves the call onto the reactor thread.
+//! fn lookup_in_reactor(key: &str, latency: Duration) -> EventualResult<usize> {
+//!     let key = key.to_owned();
+//!     crochet::tokio::setup().run_in_reactor(move || lookup(key, latency))
+//! }
+//!
+//! // 3. The blocking API: on timeout, cancel the lookup and say so.
+//! pub fn lookup_blocking(key: &str, latency: Duration) -> Result<usize, Error> {
+//!     let result = lookup_in_reactor(key, latency);
+//!     let outcome = result.wait(Duration::from_millis(200));
+//!     if outcome == Err(Error::Timeout) {
+//!         result.cancel(); // drops the lookup's future on the reactor thread
+//!     }
+//!     outcome
+//! }
+//!
+//! assert_eq!(lookup_blocking("crochet", Duration::from_millis(1)), Ok(7));
+//! assert_eq!(lookup_blocking("crochet", Duration::from_secs(60)), Err(Error::Timeout));
+//! # }
+//! ```
+//!
+//! [`EventLoop::wait_for`] does layers 2 and 3 in one call, and the
+//! attribute macros (feature `macros`) turn an `async fn` into either.
+//!
+//! # Features and runtimes
+//!
+//! Every feature adds a module or items; none changes what another does, and
+//! any combination works.
+//!
+//! | feature | adds | the work runs on |
+//! |---|---|---|
+//! | none | everything else in this crate; [`setup`] and [`start`] | the built-in reactor: one std thread driving runtime-independent futures, channels and closures (no I/O, no timers) |
+//! | `tokio` | the module `tokio`: `setup`, `start`, `no_setup`, `attach`, `Builder` | a tokio runtime (current-thread, multi-thread, or the application's own) |
+//! | `smol` | the module `smol`: `setup`, `start`, `no_setup`, `attach` | a smol executor (crochet's own, or the application's) |
+//! | `async-std` | the module `async_std`: `setup`, `start` | async-std (discontinued upstream; supported for the programs that still use it) |
+//! | `macros` | the attributes `wait_for` and `run_in_reactor` | the loop they name, or [`default_loop`] |
+//!
+//! Each runtime's `setup()` returns an [`EventLoop`], the same type with the
+//! same methods and guarantees for every runtime, so switching runtime
+//! changes the feature and the `setup()` line only.
+//!
+//! # What is where
+//!
+//! - Submitting work: [`EventLoop`] (`run_in_reactor`,
+//!   `run_in_reactor_with_token`, `call_in_reactor`, `wait_for`, `shutdown`,
+//!   `shutdown_guard`).
+//! - Its result: [`EventualResult`] (`wait`, `wait_deadline`, `try_wait`,
+//!   `cancel`, `stash`, `original_failure`, and `.await`).
+//! - Errors: [`Error`], [`Failure`] (a caught panic), and [`WorkError`] with
+//!   [`ResultExt::flatten_work`] for work that returns a `Result`.
+//! - Cancellation the work can watch: [`CancellationToken`].
+//! - Results kept across web requests: [`EventualResult::stash`],
+//!   [`retrieve_result`], [`StashId`].
+//! - Failures nobody looked at: [`set_unhandled_error_hook`].
+//! - For adapter authors: [`Reactor`], [`Task`], [`LoopId`],
+//!   [`ReactorThread`], [`OwnedReactor`], [`GlobalLoop`], [`block_on`].
+//!
+//! # Errors
+//!
+//! Crochet's own failures are the variants of one [`Error`]: a timeout, a
+//! cancellation, a panic of the work, a stopped reactor, a blocking wait on
+//! the reactor thread, and the stash's errors. The work's own errors stay in
+//! its output: work returning `Result<T, E>` gives
+//! `Result<Result<T, E>, Error>`, which [`ResultExt::flatten_work`] turns
+//! into `Result<T, WorkError<E>>` for `?`.
+//!
+//! # Panics
+//!
+//! A panic in the work is caught on the reactor thread, which keeps serving
+//! other work; waiters get [`Error::Panicked`] with the message and the
+//! place the work was submitted from. The `setup()` and `start()` functions
+//! panic only if the operating system cannot start the reactor thread.
+//!
+//! # Cancel safety
+//!
+//! Cancelling work ([`EventualResult::cancel`], or a [`EventLoop::wait_for`]
+//! that timed out) drops its future on the reactor thread at its next poll,
+//! as dropping any future does: whatever the future had not finished is
+//! abandoned at its last `.await`. Work that leaves something running
+//! elsewhere (a spawned task, a pooled connection) can watch its
+//! [`CancellationToken`] to clean up. Awaiting an [`EventualResult`] is
+//! itself cancel safe: dropping that future (as `select!` does) loses
+//! nothing, and a later wait gets the result.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -37,17 +135,24 @@ pub use crochet_core::{
     ReactorThread, ResultExt, ShutdownGuard, StashFull, StashId, Task, WaitStrategy, WorkError,
 };
 
-/// Crochet over tokio (feature `tokio`).
+/// Crochet over tokio: `setup`, `start`, `no_setup`, `attach` and
+/// `Builder`.
+///
+/// Needs the feature `tokio`.
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub use crochet_tokio as tokio;
 
-/// Crochet over smol (feature `smol`).
+/// Crochet over smol: `setup`, `start`, `no_setup` and `attach`.
+///
+/// Needs the feature `smol`.
 #[cfg(feature = "smol")]
 #[cfg_attr(docsrs, doc(cfg(feature = "smol")))]
 pub use crochet_smol as smol;
 
-/// Crochet over async-std (feature `async-std`).
+/// Crochet over async-std, discontinued upstream: `setup` and `start`.
+///
+/// Needs the feature `async-std`.
 #[cfg(feature = "async-std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async-std")))]
 pub use crochet_asyncstd as async_std;
@@ -57,7 +162,8 @@ pub use crochet_asyncstd as async_std;
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use crochet_macros::{run_in_reactor, wait_for};
 
-// The README's examples are tested as doc-tests.
-#[cfg(doctest)]
+// The README's examples are tested as doc-tests; its quick start uses
+// tokio.
+#[cfg(all(doctest, feature = "tokio"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

@@ -54,6 +54,47 @@
 //! - [`start`]: a private loop on a thread of its own, stopped by
 //!   [`EventLoop::shutdown`] or when its last handle is dropped.
 //!
+//! # Cancel safety
+//!
+//! Cancelling work ([`EventualResult::cancel`], or a
+//! [`EventLoop::wait_for`] that timed out) drops its future on the reactor
+//! thread at its next poll: the future stops at the `.await` it was
+//! suspended at, and its locals are dropped there. Tasks it started with
+//! `async_std::task::spawn` are detached and keep running unless they watch
+//! the work's [`CancellationToken`].
+//!
+//! ```
+//! use std::sync::mpsc;
+//! use std::time::Duration;
+//! use crochet_core::Error;
+//!
+//! /// Reports the thread it is dropped on.
+//! struct Connection(mpsc::Sender<Option<String>>);
+//!
+//! impl Drop for Connection {
+//!     fn drop(&mut self) {
+//!         let _ = self.0.send(std::thread::current().name().map(String::from));
+//!     }
+//! }
+//!
+//! let (closed, closed_on) = mpsc::channel();
+//! let slow = crochet_asyncstd::setup().wait_for(Duration::from_millis(200), move || async move {
+//!     let _connection = Connection(closed);
+//!     async_std::task::sleep(Duration::from_secs(60)).await;
+//! });
+//! assert_eq!(slow, Err(Error::Timeout));
+//! // The future was dropped on the reactor thread, closing its connection there.
+//! let thread = closed_on.recv_timeout(Duration::from_secs(5)).unwrap();
+//! assert_eq!(thread.as_deref(), Some("crochet-async-std"));
+//! ```
+//!
+//! Awaiting an [`EventualResult`] is cancel safe: dropping that future
+//! loses nothing, and a later wait or `.await` gets the result.
+//!
+//! [`EventualResult`]: crochet_core::EventualResult
+//! [`EventualResult::cancel`]: crochet_core::EventualResult::cancel
+//! [`CancellationToken`]: crochet_core::CancellationToken
+//!
 //! [async-std]: https://docs.rs/async-std
 
 #![forbid(unsafe_code)]

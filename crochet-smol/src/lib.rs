@@ -48,6 +48,48 @@
 //! - [`no_setup`] and [`attach`]: for applications that already drive a smol
 //!   executor; the work runs on it, and crochet never stops it.
 //!
+//! # Cancel safety
+//!
+//! Cancelling work ([`EventualResult::cancel`], or a
+//! [`EventLoop::wait_for`] that timed out) drops its future on the reactor
+//! thread at its next poll: the future stops at the `.await` it was
+//! suspended at, and its locals are dropped there. A [`smol::Task`] the
+//! work holds is cancelled with it, as smol cancels every dropped task; a
+//! detached one keeps running unless it watches the work's
+//! [`CancellationToken`].
+//!
+//! ```
+//! use std::sync::mpsc;
+//! use std::time::Duration;
+//! use crochet_core::Error;
+//!
+//! /// Reports the thread it is dropped on.
+//! struct Connection(mpsc::Sender<Option<String>>);
+//!
+//! impl Drop for Connection {
+//!     fn drop(&mut self) {
+//!         let _ = self.0.send(std::thread::current().name().map(String::from));
+//!     }
+//! }
+//!
+//! let (closed, closed_on) = mpsc::channel();
+//! let slow = crochet_smol::setup().wait_for(Duration::from_millis(200), move || async move {
+//!     let _connection = Connection(closed);
+//!     smol::Timer::after(Duration::from_secs(60)).await;
+//! });
+//! assert_eq!(slow, Err(Error::Timeout));
+//! // The future was dropped on the reactor thread, closing its connection there.
+//! let thread = closed_on.recv_timeout(Duration::from_secs(5)).unwrap();
+//! assert_eq!(thread.as_deref(), Some("crochet-smol"));
+//! ```
+//!
+//! Awaiting an [`EventualResult`] is cancel safe: dropping that future
+//! loses nothing, and a later wait or `.await` gets the result.
+//!
+//! [`EventualResult`]: crochet_core::EventualResult
+//! [`EventualResult::cancel`]: crochet_core::EventualResult::cancel
+//! [`CancellationToken`]: crochet_core::CancellationToken
+//!
 //! [smol]: https://docs.rs/smol
 
 #![forbid(unsafe_code)]

@@ -50,6 +50,52 @@
 //! (or `block_on`) of its runtime is being polled. Blocking code in
 //! `tokio::task::spawn_blocking` or `block_in_place` may wait.
 //!
+//! # Tokio's features
+//!
+//! This crate turns on tokio's `rt`, `rt-multi-thread`, `time` and `net`.
+//! Work that uses other parts of tokio (`fs`, `process`, `signal`,
+//! `io-util`, `sync`, ...) needs them turned on in the application's own
+//! `tokio` dependency; Cargo merges the features, so both use one tokio.
+//!
+//! # Cancel safety
+//!
+//! Cancelling work ([`EventualResult::cancel`], or a
+//! [`EventLoop::wait_for`] that timed out) drops its future on the runtime
+//! at its next poll, as aborting a tokio task does: the future stops at the
+//! `.await` it was suspended at, and its locals are dropped there (a
+//! `TcpStream` closes). What it handed to `tokio::spawn` keeps running
+//! unless it watches the work's [`CancellationToken`]:
+//!
+//! ```
+//! use std::sync::mpsc;
+//! use std::time::Duration;
+//! use crochet_core::Error;
+//!
+//! let reactor = crochet_tokio::start();
+//! let (started, has_started) = mpsc::channel();
+//! let (stopped, has_stopped) = mpsc::channel();
+//! let result = reactor.run_in_reactor_with_token(move |token| async move {
+//!     // A helper task that outlives the work's future unless told to stop.
+//!     tokio::spawn(async move {
+//!         token.cancelled().await;
+//!         stopped.send("helper stopped").unwrap();
+//!     });
+//!     started.send(()).unwrap();
+//!     std::future::pending::<()>().await
+//! });
+//! has_started.recv_timeout(Duration::from_secs(5)).unwrap();
+//! result.cancel();
+//! assert_eq!(has_stopped.recv_timeout(Duration::from_secs(5)), Ok("helper stopped"));
+//! assert_eq!(result.wait(Duration::from_secs(5)), Err(Error::Cancelled));
+//! ```
+//!
+//! Awaiting an [`EventualResult`] in a task is cancel safe: dropping that
+//! future (as `tokio::select!` does) loses nothing, and a later wait or
+//! `.await` gets the result.
+//!
+//! [`EventualResult`]: crochet_core::EventualResult
+//! [`EventualResult::cancel`]: crochet_core::EventualResult::cancel
+//! [`CancellationToken`]: crochet_core::CancellationToken
 //! [tokio]: https://docs.rs/tokio
 
 #![forbid(unsafe_code)]
