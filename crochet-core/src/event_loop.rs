@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::eventual::EventualResult;
 use crate::reactor::{LoopId, Reactor, Task};
 use crate::registry::Registry;
-use crate::slot::{By, Settle, Slot};
+use crate::slot::{self, By, Settle, Slot};
 use crate::spin::WaitStrategy;
 use crate::{stash, task};
 
@@ -78,6 +78,7 @@ impl LoopCore {
     pub(crate) fn shutdown(&self, timeout: Duration) -> bool {
         for slot in self.registry.stop() {
             slot.fail(Error::ReactorStopped, By::Outsider);
+            slot::release(slot);
         }
         stash::report_unhandled(self.id);
         self.reactor.shutdown(timeout)

@@ -5,7 +5,7 @@
 use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock};
@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 
 use crate::cancel::{CancellationToken, Cancelled};
 use crate::error::{Error, Failure};
-use crate::slot::{By, Settle};
+use crate::slot::{self, By, Settle};
+use crate::unhandled;
 
 /// A runtime that crochet's work can run on.
 ///
@@ -87,7 +88,9 @@ pub trait Reactor: Send + Sync + 'static {
 #[must_use = "a task does nothing unless polled"]
 pub struct Task {
     future: Pin<Box<dyn Future<Output = ()> + Send>>,
-    settle: Arc<dyn Settle>,
+    /// Taken only by `drop`, which releases it without letting a panic out.
+    settle: Option<Arc<dyn Settle>>,
+    location: &'static Location<'static>,
     loop_id: LoopId,
     done: bool,
 }
@@ -100,7 +103,8 @@ impl Task {
     ) -> Task {
         Task {
             future: Box::pin(future),
-            settle,
+            location: settle.location(),
+            settle: Some(settle),
             loop_id,
             done: false,
         }
@@ -116,8 +120,17 @@ impl Task {
     }
 
     fn fail(&self, payload: Box<dyn std::any::Any + Send>) {
-        let failure = Failure::from_panic(payload, self.settle.location());
-        self.settle.fail(Error::Panicked(failure), By::Task);
+        let err = Error::Panicked(Failure::from_panic(payload, self.location));
+        let delivered = self
+            .settle
+            .as_ref()
+            .is_some_and(|settle| settle.fail(err.clone(), By::Task));
+        // The outcome was settled before (the work was cancelled or its
+        // loop stopped, and this panic came from dropping it): nobody will
+        // see the panic unless it is reported.
+        if !delivered {
+            unhandled::report(&err);
+        }
     }
 }
 
@@ -150,6 +163,9 @@ impl Drop for Task {
     fn drop(&mut self) {
         let _dropping = CurrentLoop::enter(self.loop_id);
         self.discard();
+        if let Some(settle) = self.settle.take() {
+            slot::release(settle);
+        }
     }
 }
 
@@ -157,7 +173,7 @@ impl fmt::Debug for Task {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Task")
             .field("loop_id", &self.loop_id)
-            .field("submitted_at", &self.settle.location())
+            .field("submitted_at", &self.location)
             .finish_non_exhaustive()
     }
 }

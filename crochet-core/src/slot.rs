@@ -20,6 +20,7 @@
 //!    future at its next poll.
 
 use std::mem;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::panic::Location;
 use std::sync::Arc;
 use std::sync::PoisonError;
@@ -295,6 +296,16 @@ impl<T> State<T> {
     }
 }
 
+/// Drops a reference to a slot where a panic must not escape (the reactor
+/// thread, `shutdown`): if it was the last one, the value the slot still
+/// holds is dropped, and a panic of its `Drop` is reported as unhandled.
+pub(crate) fn release(slot: Arc<dyn Settle>) {
+    let location = slot.location();
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(slot))) {
+        unhandled::report(&Error::Panicked(Failure::from_panic(payload, location)));
+    }
+}
+
 /// Stores `waker` in `slot` unless it already holds one that wakes the same task.
 fn register(slot: &mut Option<Waker>, waker: &Waker) {
     match slot {
@@ -305,15 +316,15 @@ fn register(slot: &mut Option<Waker>, waker: &Waker) {
 
 /// A slot of any type, as the registry and the task's panic guard see it.
 pub(crate) trait Settle: Send + Sync {
-    /// Fails the work with `err` if it has no outcome yet.
-    fn fail(&self, err: Error, by: By);
+    /// Fails the work with `err` if it has no outcome yet; says whether it did.
+    fn fail(&self, err: Error, by: By) -> bool;
     /// The location the work was submitted from.
     fn location(&self) -> &'static Location<'static>;
 }
 
 impl<T: Send> Settle for Slot<T> {
-    fn fail(&self, err: Error, by: By) {
-        self.resolve(Err(err), by);
+    fn fail(&self, err: Error, by: By) -> bool {
+        self.resolve(Err(err), by)
     }
 
     fn location(&self) -> &'static Location<'static> {

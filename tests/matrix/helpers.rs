@@ -221,7 +221,7 @@ pub fn hold_reactor<R: Runtime>(event_loop: &EventLoop) -> Option<Held> {
 
 /// The prefix of every panic the suite causes on purpose; the panic hook
 /// keeps them off stderr.
-const EXPECTED: &str = "expected panic: ";
+pub const EXPECTED: &str = "expected panic: ";
 
 /// The failures reported to the unhandled-error hook, as displayed.
 static REPORTS: Mutex<Vec<String>> = Mutex::new(Vec::new());

@@ -1,0 +1,332 @@
+//! Fault injection: work that panics inside `Drop`, work that blocks the
+//! reactor thread, and the last loop handle dropped while work is pending.
+//! (A panicking unhandled-error hook is in `tests/hook_panics.rs`, since
+//! the hook is process-wide.)
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crochet::{CancellationToken, Error};
+
+use crate::fixture::Runtime;
+use crate::helpers::{eventually, gate, panic_message, probe, BOUND, LONG, SHORT};
+use crate::support::{self, join_all_by, reports, Tracker};
+
+pub fn panic_in_drop_while_finishing_reaches_the_waiter<R: Runtime>() {
+    let fx = support::fixture::<R>();
+    let message = panic_message::<R>("drop-while-finishing");
+    let bomb = PanicOnDrop(message.clone());
+    // The future's locals are dropped as it returns its value: inside its
+    // last poll, so the panic is the work's.
+    let result = fx.run_in_reactor(move || async move {
+        let _bomb = bomb;
+        R::sleep(Duration::from_millis(1)).await;
+        5
+    });
+    match result.wait(LONG) {
+        Err(Error::Panicked(failure)) => assert_eq!(failure.message(), message),
+        other => panic!("expected the panic of the drop, got {other:?}"),
+    }
+    assert_eq!(fx.wait_for(LONG, || async { 1 }), Ok(1), "the reactor died");
+    assert_eq!(reports(&message), 0, "the waiter saw it");
+}
+
+pub fn panic_in_drop_while_cancelled_leaves_the_reactor_running<R: Runtime>() {
+    let fx = support::fixture::<R>();
+    let message = panic_message::<R>("drop-while-cancelled");
+    let (started, running) = mpsc::channel();
+    let bomb = PanicOnDrop(message.clone());
+    let result = fx.run_in_reactor(move || async move {
+        let _bomb = bomb;
+        started.send(()).unwrap();
+        std::future::pending::<()>().await
+    });
+    running.recv_timeout(LONG).expect("the work did not start");
+    result.cancel();
+    assert_eq!(result.wait(LONG), Err(Error::Cancelled));
+    // Cancelled before it started: the closure, bomb and all, is dropped
+    // unrun.
+    let held = crate::helpers::hold_reactor::<R>(&fx);
+    let unstarted = PanicOnDrop(message.clone());
+    let never = fx.run_in_reactor(move || {
+        let _bomb = unstarted;
+        async { 2 }
+    });
+    never.cancel();
+    drop(held);
+    assert_eq!(never.wait(LONG), Err(Error::Cancelled));
+    assert_eq!(fx.wait_for(LONG, || async { 1 }), Ok(1), "the reactor died");
+}
+
+pub fn panic_in_drop_at_shutdown_leaves_nothing_behind<R: Runtime>() {
+    let fx = support::fixture::<R>();
+    let tracker = Tracker::new();
+    let message = panic_message::<R>("drop-at-shutdown");
+    let mut results = Vec::new();
+    // Bombs and tracked work interleaved: a panicking drop must not keep
+    // the reactor from dropping the rest.
+    for n in 0..6 {
+        let bomb = PanicOnDrop(message.clone());
+        let work = tracker.track(n, "pending work beside bombs");
+        results.push(fx.run_in_reactor(move || async move {
+            let _bomb = bomb;
+            let _work = work;
+            std::future::pending::<()>().await
+        }));
+    }
+    // Started or not (a closure dropped unrun drops its bomb too), the
+    // work goes with the loop.
+    assert!(fx.shutdown(LONG), "the loop did not stop");
+    for result in &results {
+        assert_eq!(result.wait(LONG), Err(Error::ReactorStopped));
+    }
+    tracker.assert_all_dropped_once(R::NAME, LONG);
+    // Whether a panic nobody can see any more is reported is the business
+    // of `panic_in_drop_after_cancel_is_reported`; never more than once.
+    assert!(reports(&message) <= results.len());
+}
+
+/// A panic in the `Drop` of work that was cancelled reaches nobody: the
+/// waiter already has `Cancelled`. Like any panic nobody saw, it should be
+/// reported once as unhandled.
+pub fn panic_in_drop_after_cancel_is_reported<R: Runtime>() {
+    let fx = support::fixture::<R>();
+    let message = panic_message::<R>("drop-after-cancel-reported");
+    let (started, running) = mpsc::channel();
+    let bomb = PanicOnDrop(message.clone());
+    let result = fx.run_in_reactor(move || async move {
+        let _bomb = bomb;
+        started.send(()).unwrap();
+        std::future::pending::<()>().await
+    });
+    running.recv_timeout(LONG).expect("the work did not start");
+    result.cancel();
+    assert_eq!(result.wait(LONG), Err(Error::Cancelled));
+    drop(result);
+    // The drop happens at the work's next poll, on the reactor.
+    assert_eq!(fx.wait_for(LONG, || async { 1 }), Ok(1));
+    let reported = support::poll_until(BOUND, || reports(&message) > 0);
+    assert!(reported, "the panic of the drop was lost without a report");
+    assert_eq!(reports(&message), 1);
+}
+
+pub fn panic_in_drop_of_an_unclaimed_value_leaves_the_reactor_running<R: Runtime>() {
+    let fx = support::fixture::<R>();
+    let message = panic_message::<R>("drop-of-unclaimed-value");
+    let (open, gated) = gate::<()>();
+    let thrown = message.clone();
+    let result = fx.run_in_reactor(move || async move {
+        gated.await;
+        PanicOnDrop(thrown)
+    });
+    // With the handle gone, the value is freed where the task ends: on
+    // the reactor.
+    drop(result);
+    open.send(()).unwrap();
+    assert_eq!(
+        fx.wait_for(LONG, || async { 1 }),
+        Ok(1),
+        "the reactor died of the value's drop"
+    );
+    let results: Vec<_> = (0..3)
+        .map(|n| fx.run_in_reactor(move || async move { n }))
+        .collect();
+    for (n, result) in results.iter().enumerate() {
+        assert_eq!(result.wait(LONG), Ok(n));
+    }
+}
+
+pub fn blocked_reactor_still_times_out_on_time<R: Runtime>() {
+    /// How long the work keeps every reactor thread asleep.
+    const BLOCK: Duration = Duration::from_millis(1500);
+    /// The bound given to the shutdown that cannot finish in time.
+    const STOP: Duration = Duration::from_millis(200);
+
+    let fx = support::fixture::<R>();
+    let threads = R::REACTOR_THREADS.expect("the matrix knows every setup's threads");
+    let (arrived, arrivals) = mpsc::channel();
+    for _ in 0..threads {
+        let arrived = arrived.clone();
+        drop(fx.call_in_reactor(move || {
+            arrived.send(()).unwrap();
+            thread::sleep(BLOCK);
+        }));
+    }
+    for _ in 0..threads {
+        arrivals
+            .recv_timeout(LONG)
+            .expect("a reactor thread did not pick up the blocking work");
+    }
+    let blocked_at = Instant::now();
+
+    let (probe, report) = probe::<R>();
+    let start = Instant::now();
+    let outcome = fx.wait_for(SHORT, move || {
+        let _probe = probe;
+        async { 1 }
+    });
+    let waited = start.elapsed();
+    assert_eq!(outcome, Err(Error::Timeout));
+    assert!(
+        (SHORT..SHORT + BOUND).contains(&waited),
+        "wait_for took {waited:?} for a {SHORT:?} timeout"
+    );
+
+    let pending = fx.run_in_reactor(|| async { 2 });
+    let start = Instant::now();
+    assert_eq!(pending.wait(SHORT), Err(Error::Timeout));
+    let waited = start.elapsed();
+    assert!(
+        (SHORT..SHORT + BOUND).contains(&waited),
+        "wait took {waited:?} for a {SHORT:?} timeout"
+    );
+
+    let start = Instant::now();
+    let finished = fx.shutdown(STOP);
+    let took = start.elapsed();
+    assert!(
+        blocked_at.elapsed() < BLOCK,
+        "the machine is too slow for this test: the block ended before shutdown did"
+    );
+    if owns_its_runtime::<R>() {
+        assert!(
+            !finished,
+            "shutdown said it finished while the reactor slept"
+        );
+        assert!(
+            (STOP..STOP + BOUND).contains(&took),
+            "shutdown({STOP:?}) took {took:?}"
+        );
+    } else {
+        assert!(finished, "an attached loop stops nothing of the runtime's");
+        assert!(took < BOUND, "shutdown took {took:?}");
+    }
+    // Shutdown released the pending result at once, and the timed-out
+    // work is dropped unrun once the reactor wakes.
+    assert_eq!(pending.try_wait(), Err(Error::ReactorStopped));
+    report.dropped();
+    // The fixture's own shutdown, when it is dropped, waits for the loop to
+    // finish stopping.
+}
+
+pub fn dropping_the_last_handle_with_work_pending_loses_nothing<R: Runtime>() {
+    support::init();
+    let (event_loop, owned) = R::start();
+    let tracker = Tracker::new();
+    let mut tokens: Vec<CancellationToken> = Vec::new();
+    let mut pending = Vec::new();
+    for n in 0..30 {
+        let work = tracker.track(n, "pending work");
+        let (keep, kept) = mpsc::channel();
+        pending.push(Arc::new(event_loop.run_in_reactor_with_token(
+            move |token| {
+                keep.send(token.clone()).unwrap();
+                async move {
+                    let _work = work;
+                    token.cancelled().await;
+                }
+            },
+        )));
+        tokens.push(kept.recv_timeout(LONG).expect("the work did not start"));
+    }
+    let mut ready = Vec::new();
+    for n in 0..10_u64 {
+        let value = tracker.track(100 + n, "ready value");
+        let result = event_loop.run_in_reactor(move || async move { value });
+        eventually("the value arrives", || result.is_ready());
+        ready.push((n, result));
+    }
+    let blocked = Arc::new(AtomicUsize::new(0));
+    let waiters: Vec<_> = pending
+        .iter()
+        .take(8)
+        .map(|result| {
+            let result = result.clone();
+            let blocked = blocked.clone();
+            thread::spawn(move || {
+                blocked.fetch_add(1, Ordering::SeqCst);
+                result.wait(Duration::MAX)
+            })
+        })
+        .collect();
+    eventually("the waiters start", || blocked.load(Ordering::SeqCst) == 8);
+
+    drop(event_loop);
+
+    for outcome in join_all_by("blocked waiters", waiters, Instant::now() + LONG) {
+        assert_eq!(outcome, Err(Error::ReactorStopped));
+    }
+    for result in &pending {
+        assert_eq!(result.try_wait(), Err(Error::ReactorStopped));
+    }
+    for (n, result) in ready {
+        let value = result.wait(LONG).expect("a value there before the drop");
+        assert_eq!(value.id(), 100 + n);
+    }
+    drop(pending);
+    // The reactor drops the pending work on its way out, firing each
+    // token first.
+    tracker.assert_all_dropped_once(R::NAME, LONG);
+    eventually("every token fires", || {
+        tokens.iter().all(CancellationToken::is_cancelled)
+    });
+    drop(owned);
+}
+
+pub fn dropping_the_last_handle_on_the_reactor_thread_stops_the_loop<R: Runtime>() {
+    support::init();
+    let (event_loop, owned) = R::start();
+    let tracker = Tracker::new();
+    let other_work = tracker.track(0, "other pending work");
+    let other = Arc::new(event_loop.run_in_reactor(move || async move {
+        let _work = other_work;
+        std::future::pending::<()>().await
+    }));
+    let waiting = other.clone();
+    let waiter = thread::spawn(move || waiting.wait(Duration::MAX));
+
+    let (open, gated) = gate::<()>();
+    let last = event_loop.clone();
+    let work = tracker.track(1, "work holding the last handle");
+    let result = event_loop.run_in_reactor(move || async move {
+        let _work = work;
+        gated.await;
+        // The last handle goes here, on a reactor thread: the loop shuts
+        // itself down from inside its own work.
+        drop(last);
+        7
+    });
+    drop(event_loop);
+    assert_eq!(
+        other.try_wait(),
+        Err(Error::Timeout),
+        "the work holds a handle"
+    );
+    open.send(()).unwrap();
+
+    let outcome = join_all_by("the blocked waiter", vec![waiter], Instant::now() + LONG);
+    assert_eq!(outcome, vec![Err(Error::ReactorStopped)]);
+    // The loop stopped while this work ran: its result failed first.
+    assert_eq!(result.wait(LONG), Err(Error::ReactorStopped));
+    tracker.assert_all_dropped_once(R::NAME, LONG);
+    drop(owned);
+}
+
+/// Panics with its message when dropped (unless already unwinding).
+struct PanicOnDrop(String);
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        if !thread::panicking() {
+            std::panic::panic_any(self.0.clone());
+        }
+    }
+}
+
+/// Whether shutting the loop down stops a runtime (and so must wait for
+/// its threads), rather than leaving the application's runtime running.
+fn owns_its_runtime<R: Runtime>() -> bool {
+    R::NAME != "tokio_attached"
+}

@@ -1,0 +1,79 @@
+//! Reliability under load, faults and careless use: one suite, stamped out
+//! for every runtime setup of the matrix (`builtin::random_mix_of_calls_loses_nothing`,
+//! `tokio_multi::blocked_reactor_still_times_out_on_time`, ...), plus the
+//! stash's safety, which does not depend on the runtime.
+//!
+//! It reuses the matrix's fixtures and helpers. What is process-wide and
+//! would disturb the other tests lives in binaries of its own: a panicking
+//! unhandled-error hook (`tests/hook_panics.rs`), the stash's capacity and
+//! time to live (`tests/stash_limits.rs`), and resident memory
+//! (`tests/memory.rs`). `RELIABILITY.md` says what each test proves, with
+//! the figures of a run; `CROCHET_SOAK_SECS=600` makes the stress tests run
+//! that long per runtime.
+
+#[path = "../matrix/fixture.rs"]
+#[allow(dead_code)]
+mod fixture;
+#[path = "../matrix/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
+
+mod support;
+// The engine of the stress tests, shared with `examples/soak.rs`.
+mod stress;
+
+mod bad_input;
+mod faults;
+mod load;
+mod stash_safety;
+
+/// Stamps the module `$runtime` with one `#[test]` per test body, run with
+/// the setup `fixture::$fixture`.
+macro_rules! suite {
+    ($runtime:ident: $fixture:ident) => {
+        suite!(@stamp $runtime: $fixture;
+            load::random_mix_of_calls_loses_nothing,
+            load::shutdown_races_with_blocked_waits,
+            faults::panic_in_drop_while_finishing_reaches_the_waiter,
+            faults::panic_in_drop_while_cancelled_leaves_the_reactor_running,
+            faults::panic_in_drop_at_shutdown_leaves_nothing_behind,
+            faults::panic_in_drop_after_cancel_is_reported,
+            faults::panic_in_drop_of_an_unclaimed_value_leaves_the_reactor_running,
+            faults::blocked_reactor_still_times_out_on_time,
+            faults::dropping_the_last_handle_with_work_pending_loses_nothing,
+            faults::dropping_the_last_handle_on_the_reactor_thread_stops_the_loop,
+            bad_input::every_reactor_thread_refuses_blocking_waits,
+            bad_input::huge_timeouts_do_not_overflow,
+            bad_input::huge_spin_budget_still_honours_timeouts,
+            bad_input::zero_timeout_races_lose_nothing,
+        );
+    };
+    (@stamp $runtime:ident: $fixture:ident; $($(#[$attr:meta])* $topic:ident::$test:ident,)*) => {
+        mod $runtime {
+            $(
+                #[test]
+                $(#[$attr])*
+                fn $test() {
+                    crate::$topic::$test::<crate::fixture::$fixture>();
+                }
+            )*
+        }
+    };
+}
+
+suite!(builtin: Builtin);
+
+#[cfg(feature = "tokio")]
+suite!(tokio_current: TokioCurrent);
+
+#[cfg(feature = "tokio")]
+suite!(tokio_multi: TokioMulti);
+
+#[cfg(feature = "tokio")]
+suite!(tokio_attached: TokioAttached);
+
+#[cfg(feature = "smol")]
+suite!(smol: Smol);
+
+#[cfg(feature = "async-std")]
+suite!(async_std: AsyncStd);
