@@ -20,8 +20,8 @@
 //!    future at its next poll.
 
 use std::mem;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::panic::Location;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::sync::PoisonError;
 use std::task::{Context, Poll, Waker};
