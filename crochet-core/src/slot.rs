@@ -117,16 +117,15 @@ impl<T> Slot<T> {
             if !matches!(state.outcome, Outcome::Pending) {
                 return false;
             }
-            let report = match &result {
-                Err(err @ Error::Panicked(_)) if !state.handle_alive => {
-                    state.observed = true;
-                    Some(err.clone())
-                }
-                _ => None,
-            };
             state.outcome = match result {
                 Ok(value) => Outcome::Ready(value),
                 Err(err) => Outcome::Failed(err),
+            };
+            // With the handle gone, nobody can see a panic any more.
+            let report = if state.handle_alive {
+                None
+            } else {
+                state.take_unobserved()
             };
             self.resolved.store(true, Ordering::Release);
             if state.sleepers > 0 {
