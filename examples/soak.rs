@@ -19,7 +19,7 @@
 use std::time::{Duration, Instant};
 
 #[path = "../tests/matrix/fixture.rs"]
-#[allow(dead_code)]
+#[allow(dead_code, unused_macros, unused_imports)]
 mod fixture;
 #[path = "../tests/matrix/helpers.rs"]
 #[allow(dead_code)]

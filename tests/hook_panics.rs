@@ -17,44 +17,14 @@ mod helpers;
 use fixture::{Fixture, Runtime};
 use helpers::{eventually, fail, gate, panic_message, LONG};
 
-/// Stamps the module `$runtime` with one `#[test]` per test body, run with
-/// the setup `fixture::$fixture`.
-macro_rules! suite {
-    ($runtime:ident: $fixture:ident) => {
-        suite!(@stamp $runtime: $fixture;
-            hook_panicking_in_the_dropping_thread_is_contained,
-            hook_panicking_on_a_reactor_thread_is_contained,
-            hook_panicking_in_shutdown_is_contained,
-        );
-    };
-    (@stamp $runtime:ident: $fixture:ident; $($test:ident,)*) => {
-        mod $runtime {
-            $(
-                #[test]
-                fn $test() {
-                    crate::$test::<crate::fixture::$fixture>();
-                }
-            )*
-        }
-    };
+fixture::stamp_suite! {
+    hook::hook_panicking_in_the_dropping_thread_is_contained,
+    hook::hook_panicking_on_a_reactor_thread_is_contained,
+    hook::hook_panicking_in_shutdown_is_contained,
 }
 
-suite!(builtin: Builtin);
-
-#[cfg(feature = "tokio")]
-suite!(tokio_current: TokioCurrent);
-
-#[cfg(feature = "tokio")]
-suite!(tokio_multi: TokioMulti);
-
-#[cfg(feature = "tokio")]
-suite!(tokio_attached: TokioAttached);
-
-#[cfg(feature = "smol")]
-suite!(smol: Smol);
-
-#[cfg(feature = "async-std")]
-suite!(async_std: AsyncStd);
+/// The test bodies, under a name the stamped tests can reach.
+use crate as hook;
 
 /// A panic dropped unseen is reported on the thread that drops its
 /// handle: the hook's panic does not escape the drop.

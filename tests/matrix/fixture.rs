@@ -11,6 +11,37 @@ use futures::future::BoxFuture;
 
 use crate::helpers::{self, LONG};
 
+/// Stamps a module of `#[test]`s per runtime setup, each behind the feature
+/// it needs, from one list of test bodies written as `topic::body` (each a
+/// function generic over [`Runtime`]), optionally with attributes such as
+/// `#[ignore]`. A failing test is then named after its runtime
+/// (`tokio_multi::cancel_is_idempotent`), and a new setup is added here
+/// once for every suite.
+macro_rules! stamp_suite {
+    (@setup [$cfg:meta] $runtime:ident: $fixture:ident;
+        $($(#[$attr:meta])* $topic:ident::$test:ident,)*) => {
+        #[cfg($cfg)]
+        mod $runtime {
+            $(
+                #[test]
+                $(#[$attr])*
+                fn $test() {
+                    crate::$topic::$test::<crate::fixture::$fixture>();
+                }
+            )*
+        }
+    };
+    ($($tests:tt)*) => {
+        crate::fixture::stamp_suite!(@setup [all()] builtin: Builtin; $($tests)*);
+        crate::fixture::stamp_suite!(@setup [feature = "tokio"] tokio_current: TokioCurrent; $($tests)*);
+        crate::fixture::stamp_suite!(@setup [feature = "tokio"] tokio_multi: TokioMulti; $($tests)*);
+        crate::fixture::stamp_suite!(@setup [feature = "tokio"] tokio_attached: TokioAttached; $($tests)*);
+        crate::fixture::stamp_suite!(@setup [feature = "smol"] smol: Smol; $($tests)*);
+        crate::fixture::stamp_suite!(@setup [feature = "async-std"] async_std: AsyncStd; $($tests)*);
+    };
+}
+pub(crate) use stamp_suite;
+
 /// One runtime setup of the matrix.
 ///
 /// Each test body is generic over this trait; `main.rs` stamps it out once

@@ -4,7 +4,7 @@
 //! `tokio_multi::cancel_is_idempotent`, ...).
 //!
 //! Each test body is written once, as a function generic over
-//! [`fixture::Runtime`], in the module of its topic. `suite!` lists them
+//! [`fixture::Runtime`], in the module of its topic. `fixture::stamp_suite!` lists them
 //! all and stamps a module of `#[test]`s per setup; a body missing from the
 //! list is dead code, which the lints refuse.
 
@@ -19,106 +19,73 @@ mod stash;
 mod unhandled;
 mod waiting;
 
-/// Stamps the module `$runtime` with one `#[test]` per test body, run with
-/// the setup `fixture::$fixture`.
-macro_rules! suite {
-    ($runtime:ident: $fixture:ident) => {
-        suite!(@stamp $runtime: $fixture;
-            waiting::wait_returns_value_ready_before,
-            waiting::wait_returns_value_arriving_later,
-            waiting::wait_returns_panic_ready_before,
-            waiting::wait_returns_panic_arriving_later,
-            waiting::failure_is_returned_to_every_wait,
-            waiting::failure_reaches_waiters_in_several_threads,
-            waiting::value_is_handed_out_once,
-            waiting::value_goes_to_one_of_several_waiters,
-            waiting::wait_times_out_after_about_the_timeout_and_again,
-            waiting::timed_out_wait_loses_no_value,
-            waiting::timed_out_wait_loses_no_failure,
-            waiting::wait_in_reactor_closure_is_refused_at_once,
-            waiting::wait_in_reactor_future_is_refused_at_once,
-            waiting::wait_for_in_reactor_thread_is_refused_without_running_work,
-            waiting::wait_on_another_loops_result_in_reactor_thread_works,
-            waiting::try_wait_never_blocks_and_works_in_reactor_thread,
-            waiting::is_ready_reports_an_outcome,
-            waiting::original_failure_is_none_none_then_the_panic,
-            waiting::zero_timeout_checks_without_blocking,
-            waiting::duration_max_waits_until_the_outcome,
-            waiting::deadline_in_the_past_checks_without_blocking,
-            waiting::wait_for_with_zero_timeout_cancels_at_once,
-            cancel::cancel_gives_every_waiter_cancelled,
-            cancel::cancel_drops_the_work_on_a_reactor_thread_after_its_token_fires,
-            cancel::cancel_fires_the_token_for_cleanup_outside_the_work,
-            cancel::cancel_before_the_work_starts_means_it_never_starts,
-            cancel::cancel_right_after_submit_always_cancels,
-            cancel::cancel_after_completion_keeps_the_outcome,
-            cancel::cancel_is_idempotent,
-            cancel::wait_for_timeout_cancels_then_reports_timeout,
-            cancel::dropping_the_result_does_not_cancel_the_work,
-            unhandled::panic_dropped_without_wait_is_reported_once,
-            unhandled::panic_after_a_timed_out_wait_is_reported_once,
-            unhandled::panic_arriving_after_the_handle_was_dropped_is_reported_once,
-            unhandled::stashed_panic_is_reported_once_at_shutdown,
-            unhandled::failures_somebody_saw_are_not_reported,
-            shutdown::shutdown_releases_waits_blocked_in_several_threads,
-            shutdown::work_submitted_after_shutdown_fails_at_once,
-            shutdown::outcomes_there_before_shutdown_are_kept,
-            shutdown::shutdown_is_idempotent_and_says_it_finished,
-            shutdown::shutdown_drops_pending_work_and_fires_its_token,
-            shutdown::dropped_results_are_not_kept_alive,
-            shutdown::dropping_the_last_handle_stops_the_loop,
-            shutdown::shutdown_on_the_reactor_thread_does_not_deadlock,
-            shutdown::shutdown_guard_stops_the_loop_when_dropped,
-            running::work_runs_on_a_reactor_thread,
-            running::plain_closures_run_on_a_reactor_thread,
-            running::arguments_reach_the_work,
-            running::methods_work_as_well_as_free_functions,
-            running::futures_async_fns_and_plain_values_are_accepted,
-            running::failures_pass_through_every_kind_of_work,
-            running::a_panic_does_not_take_the_runtime_down,
-            running::result_returning_work_flattens_for_question_mark,
-            running::work_can_await_results_of_its_own_loop,
-            running::futures_on_the_reactor_interleave,
-            running::work_from_several_threads_all_completes,
-            stash::stashed_result_is_retrieved_once,
-            stash::unknown_stash_id_is_refused,
-            stash::wrong_type_leaves_the_result_stashed,
-            stash::stash_id_text_round_trips_and_garbage_is_refused,
-            stash::stashed_pending_result_is_delivered_to_another_thread,
-            runtime::timer_driven_future_completes,
-            runtime::timed_out_wait_for_drops_a_sleeping_future_on_the_reactor,
-            runtime::tcp_echo_through_the_runtime_completes,
-            runtime::result_is_awaited_from_a_task_of_another_runtime,
-            runtime::result_is_awaited_from_a_plain_executor,
-            runtime::dropped_await_loses_nothing,
-            runtime::cancel_and_shutdown_wake_an_awaiting_task,
-        );
-    };
-    (@stamp $runtime:ident: $fixture:ident; $($topic:ident::$test:ident,)*) => {
-        mod $runtime {
-            $(
-                #[test]
-                fn $test() {
-                    crate::$topic::$test::<crate::fixture::$fixture>();
-                }
-            )*
-        }
-    };
+fixture::stamp_suite! {
+    waiting::wait_returns_value_ready_before,
+    waiting::wait_returns_value_arriving_later,
+    waiting::wait_returns_panic_ready_before,
+    waiting::wait_returns_panic_arriving_later,
+    waiting::failure_is_returned_to_every_wait,
+    waiting::failure_reaches_waiters_in_several_threads,
+    waiting::value_is_handed_out_once,
+    waiting::value_goes_to_one_of_several_waiters,
+    waiting::wait_times_out_after_about_the_timeout_and_again,
+    waiting::timed_out_wait_loses_no_value,
+    waiting::timed_out_wait_loses_no_failure,
+    waiting::wait_in_reactor_closure_is_refused_at_once,
+    waiting::wait_in_reactor_future_is_refused_at_once,
+    waiting::wait_for_in_reactor_thread_is_refused_without_running_work,
+    waiting::wait_on_another_loops_result_in_reactor_thread_works,
+    waiting::try_wait_never_blocks_and_works_in_reactor_thread,
+    waiting::is_ready_reports_an_outcome,
+    waiting::original_failure_is_none_none_then_the_panic,
+    waiting::zero_timeout_checks_without_blocking,
+    waiting::duration_max_waits_until_the_outcome,
+    waiting::deadline_in_the_past_checks_without_blocking,
+    waiting::wait_for_with_zero_timeout_cancels_at_once,
+    cancel::cancel_gives_every_waiter_cancelled,
+    cancel::cancel_drops_the_work_on_a_reactor_thread_after_its_token_fires,
+    cancel::cancel_fires_the_token_for_cleanup_outside_the_work,
+    cancel::cancel_before_the_work_starts_means_it_never_starts,
+    cancel::cancel_right_after_submit_always_cancels,
+    cancel::cancel_after_completion_keeps_the_outcome,
+    cancel::cancel_is_idempotent,
+    cancel::wait_for_timeout_cancels_then_reports_timeout,
+    cancel::dropping_the_result_does_not_cancel_the_work,
+    unhandled::panic_dropped_without_wait_is_reported_once,
+    unhandled::panic_after_a_timed_out_wait_is_reported_once,
+    unhandled::panic_arriving_after_the_handle_was_dropped_is_reported_once,
+    unhandled::stashed_panic_is_reported_once_at_shutdown,
+    unhandled::failures_somebody_saw_are_not_reported,
+    shutdown::shutdown_releases_waits_blocked_in_several_threads,
+    shutdown::work_submitted_after_shutdown_fails_at_once,
+    shutdown::outcomes_there_before_shutdown_are_kept,
+    shutdown::shutdown_is_idempotent_and_says_it_finished,
+    shutdown::shutdown_drops_pending_work_and_fires_its_token,
+    shutdown::dropped_results_are_not_kept_alive,
+    shutdown::dropping_the_last_handle_stops_the_loop,
+    shutdown::shutdown_on_the_reactor_thread_does_not_deadlock,
+    shutdown::shutdown_guard_stops_the_loop_when_dropped,
+    running::work_runs_on_a_reactor_thread,
+    running::plain_closures_run_on_a_reactor_thread,
+    running::arguments_reach_the_work,
+    running::methods_work_as_well_as_free_functions,
+    running::futures_async_fns_and_plain_values_are_accepted,
+    running::failures_pass_through_every_kind_of_work,
+    running::a_panic_does_not_take_the_runtime_down,
+    running::result_returning_work_flattens_for_question_mark,
+    running::work_can_await_results_of_its_own_loop,
+    running::futures_on_the_reactor_interleave,
+    running::work_from_several_threads_all_completes,
+    stash::stashed_result_is_retrieved_once,
+    stash::unknown_stash_id_is_refused,
+    stash::wrong_type_leaves_the_result_stashed,
+    stash::stash_id_text_round_trips_and_garbage_is_refused,
+    stash::stashed_pending_result_is_delivered_to_another_thread,
+    runtime::timer_driven_future_completes,
+    runtime::timed_out_wait_for_drops_a_sleeping_future_on_the_reactor,
+    runtime::tcp_echo_through_the_runtime_completes,
+    runtime::result_is_awaited_from_a_task_of_another_runtime,
+    runtime::result_is_awaited_from_a_plain_executor,
+    runtime::dropped_await_loses_nothing,
+    runtime::cancel_and_shutdown_wake_an_awaiting_task,
 }
-
-suite!(builtin: Builtin);
-
-#[cfg(feature = "tokio")]
-suite!(tokio_current: TokioCurrent);
-
-#[cfg(feature = "tokio")]
-suite!(tokio_multi: TokioMulti);
-
-#[cfg(feature = "tokio")]
-suite!(tokio_attached: TokioAttached);
-
-#[cfg(feature = "smol")]
-suite!(smol: Smol);
-
-#[cfg(feature = "async-std")]
-suite!(async_std: AsyncStd);

@@ -27,53 +27,19 @@ mod faults;
 mod load;
 mod stash_safety;
 
-/// Stamps the module `$runtime` with one `#[test]` per test body, run with
-/// the setup `fixture::$fixture`.
-macro_rules! suite {
-    ($runtime:ident: $fixture:ident) => {
-        suite!(@stamp $runtime: $fixture;
-            load::random_mix_of_calls_loses_nothing,
-            load::shutdown_races_with_blocked_waits,
-            faults::panic_in_drop_while_finishing_reaches_the_waiter,
-            faults::panic_in_drop_while_cancelled_leaves_the_reactor_running,
-            faults::panic_in_drop_at_shutdown_leaves_nothing_behind,
-            faults::panic_in_drop_after_cancel_is_reported,
-            faults::panic_in_drop_of_an_unclaimed_value_leaves_the_reactor_running,
-            faults::blocked_reactor_still_times_out_on_time,
-            faults::dropping_the_last_handle_with_work_pending_loses_nothing,
-            faults::dropping_the_last_handle_on_the_reactor_thread_stops_the_loop,
-            bad_input::every_reactor_thread_refuses_blocking_waits,
-            bad_input::huge_timeouts_do_not_overflow,
-            bad_input::huge_spin_budget_still_honours_timeouts,
-            bad_input::zero_timeout_races_lose_nothing,
-        );
-    };
-    (@stamp $runtime:ident: $fixture:ident; $($(#[$attr:meta])* $topic:ident::$test:ident,)*) => {
-        mod $runtime {
-            $(
-                #[test]
-                $(#[$attr])*
-                fn $test() {
-                    crate::$topic::$test::<crate::fixture::$fixture>();
-                }
-            )*
-        }
-    };
+fixture::stamp_suite! {
+    load::random_mix_of_calls_loses_nothing,
+    load::shutdown_races_with_blocked_waits,
+    faults::panic_in_drop_while_finishing_reaches_the_waiter,
+    faults::panic_in_drop_while_cancelled_leaves_the_reactor_running,
+    faults::panic_in_drop_at_shutdown_leaves_nothing_behind,
+    faults::panic_in_drop_after_cancel_is_reported,
+    faults::panic_in_drop_of_an_unclaimed_value_leaves_the_reactor_running,
+    faults::blocked_reactor_still_times_out_on_time,
+    faults::dropping_the_last_handle_with_work_pending_loses_nothing,
+    faults::dropping_the_last_handle_on_the_reactor_thread_stops_the_loop,
+    bad_input::every_reactor_thread_refuses_blocking_waits,
+    bad_input::huge_timeouts_do_not_overflow,
+    bad_input::huge_spin_budget_still_honours_timeouts,
+    bad_input::zero_timeout_races_lose_nothing,
 }
-
-suite!(builtin: Builtin);
-
-#[cfg(feature = "tokio")]
-suite!(tokio_current: TokioCurrent);
-
-#[cfg(feature = "tokio")]
-suite!(tokio_multi: TokioMulti);
-
-#[cfg(feature = "tokio")]
-suite!(tokio_attached: TokioAttached);
-
-#[cfg(feature = "smol")]
-suite!(smol: Smol);
-
-#[cfg(feature = "async-std")]
-suite!(async_std: AsyncStd);
