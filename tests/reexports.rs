@@ -6,26 +6,25 @@
 use std::time::Duration;
 
 /// Names every re-exported type; it compiles or the test fails to build.
-fn types(
-    _: crochet::CancellationToken,
-    _: crochet::Cancelled,
-    _: crochet::Error,
-    _: crochet::EventLoop,
-    _: crochet::EventualResult<()>,
-    _: crochet::Failure,
-    _: &crochet::GlobalLoop,
-    _: crochet::LoopId,
-    _: crochet::OwnedReactor<()>,
-    _: &dyn crochet::Reactor,
-    _: crochet::ReactorThread,
-    _: crochet::ShutdownGuard,
-    _: crochet::StashFull<()>,
-    _: crochet::StashId,
-    _: crochet::Task,
-    _: crochet::WaitStrategy,
-    _: crochet::WorkError<()>,
-) {
-}
+type Types = (
+    crochet::CancellationToken,
+    crochet::Cancelled,
+    crochet::Error,
+    crochet::EventLoop,
+    crochet::EventualResult<()>,
+    crochet::Failure,
+    crochet::GlobalLoop,
+    crochet::LoopId,
+    crochet::OwnedReactor<()>,
+    Box<dyn crochet::Reactor>,
+    crochet::ReactorThread,
+    crochet::ShutdownGuard,
+    crochet::StashFull<()>,
+    crochet::StashId,
+    crochet::Task,
+    crochet::WaitStrategy,
+    crochet::WorkError<()>,
+);
 
 #[test]
 fn functions_resolve() {
