@@ -215,10 +215,10 @@ fn run(queue: &Arc<RunQueue>, stop: Cancelled) {
             // Work tends to come in bursts (a caller submits again as soon
             // as it has its result): stay awake a moment before parking,
             // since waking a parked thread costs far more than the check.
-            let watch = || {
+            let has_work = || {
                 queue.has_work.load(Ordering::Acquire) || queue.stop_woken.load(Ordering::Acquire)
             };
-            if !spin::spin_until(KEEP_AWAKE, watch) {
+            if !spin::watch(KEEP_AWAKE, has_work) {
                 // An unpark that raced with the check makes this return at once.
                 thread::park();
             }

@@ -66,11 +66,20 @@ impl Default for WaitStrategy {
 }
 
 /// Checks `done` until it says yes or `budget` runs out; says whether it
-/// said yes. Returns `false` at once when enough threads already spin.
+/// said yes. Returns `false` at once when enough threads already spin, so
+/// that waiting callers never outnumber the CPUs.
 pub(crate) fn spin_until(budget: Duration, done: impl Fn() -> bool) -> bool {
-    let Some(_spinner) = Spinner::enter() else {
-        return false;
-    };
+    match Spinner::enter() {
+        Some(_spinner) => watch(budget, done),
+        None => false,
+    }
+}
+
+/// Checks `done` until it says yes or `budget` runs out, yielding the CPU
+/// between checks; says whether it said yes. For a reactor thread staying
+/// awake for more work: one thread per loop, which does not count against
+/// the callers' spinners, since it gives its CPU to anyone who wants it.
+pub(crate) fn watch(budget: Duration, done: impl Fn() -> bool) -> bool {
     let start = Instant::now();
     let mut checks = 0_u32;
     loop {
