@@ -13,7 +13,7 @@ use crate::eventual::EventualResult;
 use crate::reactor::{LoopId, Reactor, Task};
 use crate::registry::Registry;
 use crate::slot::{self, By, Settle, Slot};
-use crate::spin::WaitStrategy;
+use crate::spin::{self, WaitStrategy};
 use crate::{stash, task};
 
 /// A handle to an event loop: a reactor running on its own thread(s), to
@@ -57,6 +57,8 @@ pub(crate) struct LoopCore {
 
 impl LoopCore {
     pub(crate) fn new(id: LoopId, reactor: Box<dyn Reactor>) -> LoopCore {
+        // Counted when a loop starts, before the application pins any thread.
+        spin::count_cpus();
         LoopCore {
             id,
             registry: Registry::new(),
@@ -348,16 +350,13 @@ impl EventLoop {
         Fut: Future<Output = T> + Send + 'static,
     {
         let core = &self.handle.core;
-        let registered = core
-            .registry
-            .register(|key| Slot::new(core.clone(), location, Some(key)));
-        let Some(slot) = registered else {
-            let slot = Arc::new(Slot::new(core.clone(), location, None));
+        let slot = Arc::new(Slot::new(core.clone(), location));
+        let Some(key) = core.registry.register(&slot) else {
             slot.resolve(Err(Error::ReactorStopped), By::Task);
             return EventualResult::new(slot);
         };
         let settle: Arc<dyn Settle> = slot.clone();
-        let work = task::work(slot.clone(), token, start);
+        let work = task::work(slot.clone(), key, token, start);
         core.reactor.spawn(Task::new(work, settle, core.id));
         EventualResult::new(slot)
     }

@@ -42,9 +42,11 @@ fn core() -> Arc<LoopCore> {
 }
 
 fn registered(core: &Arc<LoopCore>) -> Arc<Slot<u32>> {
+    let slot = Arc::new(Slot::new(core.clone(), Location::caller()));
     core.registry
-        .register(|key| Slot::new(core.clone(), Location::caller(), Some(key)))
-        .expect("the registry has not stopped")
+        .register(&slot)
+        .expect("the registry has not stopped");
+    slot
 }
 
 fn panic_of(message: &str) -> Error {
@@ -250,9 +252,8 @@ fn register_vs_shutdown() {
         let core = core();
         let registrar = core.clone();
         let t = thread::spawn(move || {
-            registrar
-                .registry
-                .register(|key| Slot::<u32>::new(registrar.clone(), Location::caller(), Some(key)))
+            let slot = Arc::new(Slot::<u32>::new(registrar.clone(), Location::caller()));
+            registrar.registry.register(&slot).map(|_| slot)
         });
         for pending in core.registry.stop() {
             pending.fail(Error::ReactorStopped, By::Outsider);
@@ -340,10 +341,8 @@ fn complete_vs_drop_of_the_handle_frees_the_value_once() {
     loom::model(|| {
         let drops = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let core = core();
-        let slot = core
-            .registry
-            .register(|key| Slot::<Counted>::new(core.clone(), Location::caller(), Some(key)))
-            .unwrap();
+        let slot = Arc::new(Slot::<Counted>::new(core.clone(), Location::caller()));
+        core.registry.register(&slot).unwrap();
         let result = EventualResult::new(slot.clone());
         let value = Counted(drops.clone());
         let t = thread::spawn(move || slot.resolve(Ok(value), By::Task));

@@ -2,86 +2,113 @@
 //! all with `ReactorStopped`.
 //!
 //! It holds only weak references: a result whose handle and task are both
-//! gone is freed, and its entry is removed when its task ends.
+//! gone is freed, and its entry is removed when its task ends. It is split
+//! into shards, each thread registering in its own, so that many threads
+//! submitting at once do not queue on one lock.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 
 use crate::slot::Settle;
 use crate::sync::{lock, Mutex};
 
+/// How many shards a registry has.
+const SHARDS: usize = 8;
+
 pub(crate) struct Registry {
-    inner: Mutex<Inner>,
+    shards: Vec<Mutex<Shard>>,
 }
 
-struct Inner {
-    /// Set once by `stop`; nothing is registered afterwards.
+#[derive(Default)]
+struct Shard {
+    /// Set once by `stop`; nothing is registered here afterwards.
     stopped: bool,
     entries: Vec<Option<Weak<dyn Settle>>>,
     /// Indices of `entries` that are `None`.
     free: Vec<usize>,
 }
 
+/// Where a registered result is.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Key {
+    shard: usize,
+    index: usize,
+}
+
 impl Registry {
     pub(crate) fn new() -> Registry {
         Registry {
-            inner: Mutex::new(Inner {
-                stopped: false,
-                entries: Vec::new(),
-                free: Vec::new(),
-            }),
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
         }
     }
 
-    /// Registers the slot `make` builds from its key, or returns `None`
-    /// (without calling `make`) if the registry has stopped.
-    pub(crate) fn register<S: Settle + 'static>(
-        &self,
-        make: impl FnOnce(usize) -> S,
-    ) -> Option<Arc<S>> {
-        let mut inner = lock(&self.inner);
-        if inner.stopped {
+    /// Registers `slot`, or returns `None` if the registry has stopped.
+    pub(crate) fn register<S: Settle + 'static>(&self, slot: &Arc<S>) -> Option<Key> {
+        let weak: Weak<dyn Settle> = Arc::downgrade(slot) as Weak<dyn Settle>;
+        let shard = this_threads_shard();
+        let mut entries = lock(&self.shards[shard]);
+        if entries.stopped {
             return None;
         }
-        let key = match inner.free.pop() {
-            Some(key) => key,
+        let index = match entries.free.pop() {
+            Some(index) => {
+                entries.entries[index] = Some(weak);
+                index
+            }
             None => {
-                inner.entries.push(None);
-                inner.entries.len() - 1
+                entries.entries.push(Some(weak));
+                entries.entries.len() - 1
             }
         };
-        let slot = Arc::new(make(key));
-        let weak: Weak<dyn Settle> = Arc::downgrade(&slot) as Weak<dyn Settle>;
-        inner.entries[key] = Some(weak);
-        Some(slot)
+        Some(Key { shard, index })
     }
 
     /// Removes the entry `key`, when its task has ended.
-    pub(crate) fn remove(&self, key: usize) {
-        let mut inner = lock(&self.inner);
-        if let Some(entry) = inner.entries.get_mut(key) {
+    pub(crate) fn remove(&self, key: Key) {
+        let mut entries = lock(&self.shards[key.shard]);
+        if let Some(entry) = entries.entries.get_mut(key.index) {
             if entry.take().is_some() {
-                inner.free.push(key);
+                entries.free.push(key.index);
             }
         }
     }
 
     /// Stops taking registrations and returns the results still alive.
-    /// Later calls return nothing.
+    /// Later calls return nothing. A registration racing with this lands
+    /// before its shard stops, and is returned, or after, and is refused.
     pub(crate) fn stop(&self) -> Vec<Arc<dyn Settle>> {
-        let mut inner = lock(&self.inner);
-        inner.stopped = true;
-        inner.free.clear();
-        inner
-            .entries
-            .drain(..)
-            .flatten()
-            .filter_map(|weak| weak.upgrade())
-            .collect()
+        let mut alive = Vec::new();
+        for shard in &self.shards {
+            let mut entries = lock(shard);
+            entries.stopped = true;
+            entries.free.clear();
+            alive.extend(
+                entries
+                    .entries
+                    .drain(..)
+                    .flatten()
+                    .filter_map(|weak| weak.upgrade()),
+            );
+        }
+        alive
     }
 
     /// How many results are registered (for the loom models).
     #[cfg(all(test, crochet_loom))]
     pub(crate) fn len(&self) -> usize {
-        lock(&self.inner).entries.iter().flatten().count()
+        self.shards
+            .iter()
+            .map(|shard| lock(shard).entries.iter().flatten().count())
+            .sum()
     }
+}
+
+/// The shard the calling thread registers in, given out in turn.
+fn this_threads_shard() -> usize {
+    // ORDERING: Relaxed: only spreading matters, which `fetch_add` gives.
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static SHARD: usize = NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS;
+    }
+    SHARD.with(|shard| *shard)
 }

@@ -48,9 +48,6 @@ pub(crate) struct Slot<T> {
     pub(crate) core: Arc<LoopCore>,
     /// Where the work was submitted, for [`Failure::location`].
     pub(crate) location: &'static Location<'static>,
-    /// Our index in the loop's registry, `None` for a result that was
-    /// refused before it was registered.
-    pub(crate) key: Option<usize>,
 }
 
 /// What became of the work.
@@ -88,11 +85,7 @@ pub(crate) enum By {
 }
 
 impl<T> Slot<T> {
-    pub(crate) fn new(
-        core: Arc<LoopCore>,
-        location: &'static Location<'static>,
-        key: Option<usize>,
-    ) -> Slot<T> {
+    pub(crate) fn new(core: Arc<LoopCore>, location: &'static Location<'static>) -> Slot<T> {
         Slot {
             resolved: AtomicBool::new(false),
             state: Mutex::new(State {
@@ -106,7 +99,6 @@ impl<T> Slot<T> {
             sleepers: Condvar::new(),
             core,
             location,
-            key,
         }
     }
 

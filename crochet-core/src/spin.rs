@@ -2,7 +2,6 @@
 //! checks) before parking, or park at once.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -98,7 +97,22 @@ pub(crate) fn watch(budget: Duration, done: impl Fn() -> bool) -> bool {
     }
 }
 
-/// One of the threads spinning now; at most one fewer than the CPUs.
+/// Notes how many callers may spin at once: one fewer than the CPUs.
+///
+/// std counts the CPUs the calling thread may run on, so a thread pinned
+/// to one CPU sees one; counting each time a loop starts and keeping the
+/// largest count keeps a pinned caller from switching spinning off for the
+/// whole process.
+pub(crate) fn count_cpus() {
+    let cpus = thread::available_parallelism().map_or(1, |cpus| cpus.get());
+    LIMIT.fetch_max(cpus - 1, Ordering::Relaxed);
+}
+
+// ORDERING: Relaxed: a setting that only grows; a spinner that reads an old
+// value parks instead, which is always correct.
+static LIMIT: AtomicUsize = AtomicUsize::new(0);
+
+/// One of the threads spinning now; at most `LIMIT`.
 struct Spinner;
 
 // ORDERING: AcqRel/Acquire: a count, read and updated in one atomic step;
@@ -107,9 +121,7 @@ static SPINNERS: AtomicUsize = AtomicUsize::new(0);
 
 impl Spinner {
     fn enter() -> Option<Spinner> {
-        static LIMIT: OnceLock<usize> = OnceLock::new();
-        let limit =
-            *LIMIT.get_or_init(|| thread::available_parallelism().map_or(1, |cpus| cpus.get()) - 1);
+        let limit = LIMIT.load(Ordering::Relaxed);
         SPINNERS
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |spinning| {
                 (spinning < limit).then_some(spinning + 1)

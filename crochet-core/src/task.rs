@@ -8,6 +8,7 @@ use std::task::Poll;
 
 use crate::cancel::CancellationToken;
 use crate::error::Error;
+use crate::registry::Key;
 use crate::slot::{By, Slot};
 
 /// The reactor side of the work `start` begins: a future to wrap in a
@@ -19,6 +20,7 @@ use crate::slot::{By, Slot};
 /// the first poll means `start` never runs.
 pub(crate) fn work<T, Fut>(
     slot: Arc<Slot<T>>,
+    key: Key,
     token: Option<CancellationToken>,
     start: impl FnOnce() -> Fut + Send + 'static,
 ) -> impl Future<Output = ()> + Send + 'static
@@ -30,6 +32,7 @@ where
     // slot, even when the runtime drops the task before its first poll.
     let guard = Guard {
         slot,
+        key,
         token,
         finished: false,
     };
@@ -65,6 +68,8 @@ where
 /// Settles what the task leaves unsettled when it ends.
 struct Guard<T> {
     slot: Arc<Slot<T>>,
+    /// The slot's place in the loop's registry, freed when the task ends.
+    key: Key,
     token: Option<CancellationToken>,
     /// Whether the work's value was delivered.
     finished: bool,
@@ -87,8 +92,6 @@ impl<T> Drop for Guard<T> {
                 self.slot.resolve(Err(Error::ReactorStopped), By::Task);
             }
         }
-        if let Some(key) = self.slot.key {
-            self.slot.core.registry.remove(key);
-        }
+        self.slot.core.registry.remove(self.key);
     }
 }
