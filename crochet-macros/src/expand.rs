@@ -31,7 +31,7 @@ pub(crate) fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> TokenS
         Err(error) => return error.to_compile_error(),
     };
     let expanded = Args::parse(kind, args).and_then(|args| {
-        let function = Function::analyse(kind, item.clone())?;
+        let function = Function::analyse(item.clone())?;
         Ok(generate(kind, &args, &function))
     });
     match expanded {

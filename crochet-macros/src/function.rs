@@ -15,8 +15,6 @@ use syn::{
     Type, TypeParamBound,
 };
 
-use crate::args::Kind;
-
 /// A decorated function, checked.
 pub(crate) struct Function {
     pub(crate) item: ItemFn,
@@ -50,20 +48,15 @@ pub(crate) struct Param {
 impl Function {
     /// Checks `item` and collects what the expansion needs; every misuse
     /// found is reported, not only the first.
-    pub(crate) fn analyse(kind: Kind, item: ItemFn) -> syn::Result<Function> {
+    pub(crate) fn analyse(mut item: ItemFn) -> syn::Result<Function> {
         let mut errors = Errors::default();
-        let sig = &item.sig;
-        if sig.asyncness.is_none() {
-            errors.push(
-                sig.fn_token,
-                format!(
-                    "{} goes on an `async fn`: write `async fn {}(..)`; a body without \
-                     `.await` runs on the reactor thread as it is",
-                    kind.attribute(),
-                    sig.ident
-                ),
-            );
+        // A plain `fn` is an `async fn` without `.await`: its body runs on
+        // the reactor thread as it is, and it stays callable as
+        // `<name>_async`, like any other.
+        if item.sig.asyncness.is_none() {
+            item.sig.asyncness = Some(syn::Token![async](item.sig.fn_token.span));
         }
+        let sig = &item.sig;
         if let Some(token) = &sig.unsafety {
             errors.push(token, "an `unsafe fn` cannot be run on the reactor thread");
         }
@@ -313,7 +306,6 @@ mod tests {
     use syn::{parse_quote, ItemFn, Type};
 
     use super::{borrowed, split_result, Function, Receiver};
-    use crate::args::Kind;
 
     fn borrows(ty: Type) -> bool {
         borrowed(&ty).is_some()
@@ -357,14 +349,14 @@ mod tests {
     }
 
     fn analyse(item: ItemFn) -> Function {
-        match Function::analyse(Kind::WaitFor, item) {
+        match Function::analyse(item) {
             Ok(function) => function,
             Err(error) => panic!("{error}"),
         }
     }
 
     fn refused(item: ItemFn) -> String {
-        match Function::analyse(Kind::WaitFor, item) {
+        match Function::analyse(item) {
             Ok(_) => panic!("accepted"),
             Err(error) => error.to_string(),
         }
@@ -384,6 +376,12 @@ mod tests {
             async fn f(self: Arc<Self>) {}
         ));
         assert!(matches!(owned.receiver, Receiver::Owned(_)));
+        let plain = analyse(parse_quote!(
+            fn f(x: u8) -> u8 {
+                x
+            }
+        ));
+        assert!(plain.item.sig.asyncness.is_some());
         let free = analyse(parse_quote!(
             async fn f(x: u8) {}
         ));
@@ -396,10 +394,6 @@ mod tests {
 
     #[test]
     fn misuses() {
-        let not_async = refused(parse_quote!(
-            fn f() {}
-        ));
-        assert!(not_async.contains("goes on an `async fn`"), "{not_async}");
         let lifetime = refused(parse_quote!(
             async fn f<'a>(x: Cow<'a, str>) {}
         ));

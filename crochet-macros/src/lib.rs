@@ -87,6 +87,10 @@ use args::Kind;
 /// - `async fn f_async(args) -> T`, the function as written: await it
 ///   directly on a runtime, for example in a unit test of the async layer.
 ///
+/// On a plain `fn f(args) -> T`, the same: its body runs on the reactor
+/// thread as it is (blocking that thread while it runs, so keep it short),
+/// and `f_async` is an `async fn` with that body.
+///
 /// # Arguments
 ///
 /// - `timeout` (required): a string with a number and a unit (`"250ms"`,

@@ -63,6 +63,18 @@ macro_rules! suite {
                 assert_eq!(on_reactor_thread(), Ok(true));
             }
 
+            #[crochet::wait_for(timeout = "5s", runtime = $runtime)]
+            fn plain_on_reactor_thread(x: u32) -> (u32, bool) {
+                (x + 1, $setup().is_reactor_thread())
+            }
+
+            #[test]
+            fn a_plain_fn_runs_on_the_reactor_thread() {
+                assert_eq!(plain_on_reactor_thread(1), Ok((2, true)));
+                let direct = $setup().wait_for(PATIENCE, || plain_on_reactor_thread_async(2));
+                assert_eq!(direct, Ok((3, true)));
+            }
+
             #[test]
             fn the_async_original_stays_callable() {
                 let doubled = $setup().wait_for(PATIENCE, || double_async(4));
