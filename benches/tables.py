@@ -10,7 +10,12 @@ same-thread floor are not peers). For throughput it prints, per runtime, one
 row per number of application threads: calls per second (from the median
 time per call) of each contender, and crochet's over the best peer's.
 
-Usage: python3 benches/tables.py [path/to/target/criterion]
+With `--svg PATH` it also writes a horizontal bar chart of the wait_latency
+medians with caller and loop on different CPUs (diff_cpu): per runtime,
+crochet's default `wait_for` against the fastest cross-thread peer. The
+chart is plain SVG, written with the standard library only.
+
+Usage: python3 benches/tables.py [--svg benches/wait_latency.svg] [path/to/target/criterion]
 """
 
 import json
@@ -91,8 +96,66 @@ def throughput_table(runtime, medians):
     return "\n".join(lines)
 
 
+def best_peer(runtime, placement, medians):
+    """The fastest cross-thread peer's (median, name) at a placement, or None."""
+    peers = [(m, c) for (r, p, c), m in medians.items() if r == runtime and p == placement and is_peer(c)]
+    return min(peers) if peers else None
+
+
+def chart(runtimes, medians, placement="diff_cpu"):
+    """An SVG horizontal bar chart: crochet_wait_for against the best peer."""
+    rows = []
+    for r in runtimes:
+        ours = medians.get((r, placement, "crochet_wait_for"))
+        best = best_peer(r, placement, medians)
+        if ours is not None and best is not None:
+            rows.append((r, ours / 1000, best[0] / 1000, best[1]))
+    bar, gap, group_gap, top, left, plot = 18, 4, 18, 70, 120, 460
+    height = top + len(rows) * (2 * bar + gap + group_gap) + 40
+    width = left + plot + 250
+    largest = max([max(o, b) for _, o, b, _ in rows] + [1])
+    step = next(s for s in [1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000] if largest / s <= 6)
+    scale_max = step * -(-largest // step)
+    x = lambda us: left + plot * us / scale_max
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+        f'<text x="10" y="22" font-size="15" font-weight="bold">Round trip of a trivial job, '
+        f'caller and loop on different CPUs (median, lower is better)</text>',
+        f'<rect x="{left}" y="34" width="12" height="12" fill="#1f6fb4"/>'
+        f'<text x="{left + 18}" y="45">crochet wait_for (default)</text>',
+        f'<rect x="{left + 200}" y="34" width="12" height="12" fill="#b0b0b0"/>'
+        f'<text x="{left + 218}" y="45">fastest hand-written bridge on the same runtime</text>',
+    ]
+    axis_bottom = height - 30
+    tick = 0
+    while tick <= scale_max:
+        out.append(f'<line x1="{x(tick):.1f}" y1="{top - 6}" x2="{x(tick):.1f}" y2="{axis_bottom}" '
+                   f'stroke="#e0e0e0"/>')
+        out.append(f'<text x="{x(tick):.1f}" y="{axis_bottom + 14}" text-anchor="middle">{tick:g} µs</text>')
+        tick += step
+    y = top
+    for runtime, ours, best, name in rows:
+        out.append(f'<text x="{left - 8}" y="{y + bar + gap / 2 + 4:.0f}" text-anchor="end" '
+                   f'font-weight="bold">{runtime}</text>')
+        for value, colour, label in [(ours, "#1f6fb4", f"{ours:.1f} µs ({ours / best:.2f}×)"),
+                                     (best, "#b0b0b0", f"{best:.1f} µs {name}")]:
+            out.append(f'<rect x="{left}" y="{y}" width="{x(value) - left:.1f}" height="{bar}" fill="{colour}"/>')
+            out.append(f'<text x="{x(value) + 5:.1f}" y="{y + bar - 5}">{label}</text>')
+            y += bar + gap
+        y += group_gap - gap
+    out.append(f'<line x1="{left}" y1="{top - 6}" x2="{left}" y2="{axis_bottom}" stroke="#404040"/>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
 def main():
-    root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("target/criterion")
+    args = sys.argv[1:]
+    svg = None
+    if args[:1] == ["--svg"]:
+        svg, args = Path(args[1]), args[2:]
+    root = Path(args[0]) if args else Path("target/criterion")
     medians = load(root)
     latency = [r for r in RUNTIMES if any(k[0] == r for k in medians)]
     throughput = [r for r in RUNTIMES if any(k[0] == f"throughput_{r}" for k in medians)]
@@ -102,6 +165,8 @@ def main():
     if throughput:
         print("\n## throughput\n")
         print("\n\n".join(throughput_table(r, medians) for r in throughput))
+    if svg is not None and latency:
+        svg.write_text(chart(latency, medians))
 
 
 if __name__ == "__main__":
