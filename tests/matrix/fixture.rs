@@ -403,71 +403,53 @@ fn blocking_tcp_echo(payload: &[u8]) -> io::Result<Vec<u8>> {
     Ok(echoed)
 }
 
-#[cfg(feature = "tokio")]
-async fn tokio_tcp_echo(payload: Vec<u8>) -> io::Result<Vec<u8>> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+/// A loopback TCP echo through one runtime's own sockets: `$net` is the
+/// runtime's `net` module and `$traits` brings its `read_exact` and
+/// `write_all` into scope.
+#[cfg(any(feature = "tokio", feature = "smol", feature = "async-std"))]
+macro_rules! tcp_echo {
+    ($name:ident, $($net:ident)::+, $traits:item) => {
+        async fn $name(payload: Vec<u8>) -> io::Result<Vec<u8>> {
+            $traits
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let address = listener.local_addr()?;
-    let len = payload.len();
-    let server = async move {
-        let (mut stream, _) = listener.accept().await?;
-        let mut buffer = vec![0; len];
-        stream.read_exact(&mut buffer).await?;
-        stream.write_all(&buffer).await
+            let listener = $($net)::+::TcpListener::bind("127.0.0.1:0").await?;
+            let address = listener.local_addr()?;
+            let len = payload.len();
+            let server = async move {
+                let (mut stream, _) = listener.accept().await?;
+                let mut buffer = vec![0; len];
+                stream.read_exact(&mut buffer).await?;
+                stream.write_all(&buffer).await
+            };
+            let client = async move {
+                let mut stream = $($net)::+::TcpStream::connect(address).await?;
+                stream.write_all(&payload).await?;
+                let mut echoed = vec![0; len];
+                stream.read_exact(&mut echoed).await?;
+                Ok(echoed)
+            };
+            echo_exchange(server, client).await
+        }
     };
-    let client = async move {
-        let mut stream = tokio::net::TcpStream::connect(address).await?;
-        stream.write_all(&payload).await?;
-        let mut echoed = vec![0; len];
-        stream.read_exact(&mut echoed).await?;
-        Ok(echoed)
-    };
-    echo_exchange(server, client).await
 }
+
+#[cfg(feature = "tokio")]
+tcp_echo!(
+    tokio_tcp_echo,
+    tokio::net,
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+);
 
 #[cfg(feature = "smol")]
-async fn smol_tcp_echo(payload: Vec<u8>) -> io::Result<Vec<u8>> {
+tcp_echo!(
+    smol_tcp_echo,
+    smol::net,
     use smol::io::{AsyncReadExt, AsyncWriteExt};
-
-    let listener = smol::net::TcpListener::bind("127.0.0.1:0").await?;
-    let address = listener.local_addr()?;
-    let len = payload.len();
-    let server = async move {
-        let (mut stream, _) = listener.accept().await?;
-        let mut buffer = vec![0; len];
-        stream.read_exact(&mut buffer).await?;
-        stream.write_all(&buffer).await
-    };
-    let client = async move {
-        let mut stream = smol::net::TcpStream::connect(address).await?;
-        stream.write_all(&payload).await?;
-        let mut echoed = vec![0; len];
-        stream.read_exact(&mut echoed).await?;
-        Ok(echoed)
-    };
-    echo_exchange(server, client).await
-}
+);
 
 #[cfg(feature = "async-std")]
-async fn async_std_tcp_echo(payload: Vec<u8>) -> io::Result<Vec<u8>> {
+tcp_echo!(
+    async_std_tcp_echo,
+    async_std::net,
     use async_std::io::{ReadExt, WriteExt};
-
-    let listener = async_std::net::TcpListener::bind("127.0.0.1:0").await?;
-    let address = listener.local_addr()?;
-    let len = payload.len();
-    let server = async move {
-        let (mut stream, _) = listener.accept().await?;
-        let mut buffer = vec![0; len];
-        stream.read_exact(&mut buffer).await?;
-        stream.write_all(&buffer).await
-    };
-    let client = async move {
-        let mut stream = async_std::net::TcpStream::connect(address).await?;
-        stream.write_all(&payload).await?;
-        let mut echoed = vec![0; len];
-        stream.read_exact(&mut echoed).await?;
-        Ok(echoed)
-    };
-    echo_exchange(server, client).await
-}
+);
