@@ -8,7 +8,7 @@ use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crochet::{CancellationToken, Error};
+use crochet::{CancellationToken, Error, EventLoop};
 
 use crate::fixture::Runtime;
 use crate::helpers::{eventually, gate, panic_message, probe, BOUND, LONG, SHORT};
@@ -36,16 +36,7 @@ pub fn panic_in_drop_while_finishing_reaches_the_waiter<R: Runtime>() {
 pub fn panic_in_drop_while_cancelled_leaves_the_reactor_running<R: Runtime>() {
     let fx = support::fixture::<R>();
     let message = panic_message::<R>("drop-while-cancelled");
-    let (started, running) = mpsc::channel();
-    let bomb = PanicOnDrop(message.clone());
-    let result = fx.run_in_reactor(move || async move {
-        let _bomb = bomb;
-        started.send(()).unwrap();
-        std::future::pending::<()>().await
-    });
-    running.recv_timeout(LONG).expect("the work did not start");
-    result.cancel();
-    assert_eq!(result.wait(LONG), Err(Error::Cancelled));
+    cancel_a_started_bomb(&fx, &message);
     // Cancelled before it started: the closure, bomb and all, is dropped
     // unrun.
     let held = crate::helpers::hold_reactor::<R>(&fx);
@@ -94,17 +85,7 @@ pub fn panic_in_drop_at_shutdown_leaves_nothing_behind<R: Runtime>() {
 pub fn panic_in_drop_after_cancel_is_reported<R: Runtime>() {
     let fx = support::fixture::<R>();
     let message = panic_message::<R>("drop-after-cancel-reported");
-    let (started, running) = mpsc::channel();
-    let bomb = PanicOnDrop(message.clone());
-    let result = fx.run_in_reactor(move || async move {
-        let _bomb = bomb;
-        started.send(()).unwrap();
-        std::future::pending::<()>().await
-    });
-    running.recv_timeout(LONG).expect("the work did not start");
-    result.cancel();
-    assert_eq!(result.wait(LONG), Err(Error::Cancelled));
-    drop(result);
+    cancel_a_started_bomb(&fx, &message);
     // The drop happens at the work's next poll, on the reactor.
     assert_eq!(fx.wait_for(LONG, || async { 1 }), Ok(1));
     let reported = support::poll_until(BOUND, || reports(&message) > 0);
@@ -316,6 +297,22 @@ pub fn dropping_the_last_handle_on_the_reactor_thread_stops_the_loop<R: Runtime>
 
 /// Panics with its message when dropped (unless already unwinding).
 struct PanicOnDrop(String);
+
+/// Starts work that holds a `PanicOnDrop(message)`, waits until it runs,
+/// and cancels it: the panic comes when the reactor drops the work, at its
+/// next poll.
+fn cancel_a_started_bomb(event_loop: &EventLoop, message: &str) {
+    let (started, running) = mpsc::channel();
+    let bomb = PanicOnDrop(message.to_owned());
+    let result = event_loop.run_in_reactor(move || async move {
+        let _bomb = bomb;
+        started.send(()).unwrap();
+        std::future::pending::<()>().await
+    });
+    running.recv_timeout(LONG).expect("the work did not start");
+    result.cancel();
+    assert_eq!(result.wait(LONG), Err(Error::Cancelled));
+}
 
 impl Drop for PanicOnDrop {
     fn drop(&mut self) {
