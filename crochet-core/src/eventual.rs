@@ -156,7 +156,7 @@ impl<T> EventualResult<T> {
     /// assert_eq!(result.wait(Duration::from_secs(5)), Err(crochet_core::Error::Cancelled));
     /// ```
     pub fn cancel(&self) {
-        self.slot.resolve(Err(Error::Cancelled), By::Outsider);
+        self.cancel_now();
     }
 
     /// Whether this call cancelled the work (it had no outcome yet).
