@@ -37,11 +37,11 @@ use crate::unhandled;
 /// The shared state of one piece of work.
 pub(crate) struct Slot<T> {
     state: Mutex<State<T>>,
-    /// Whether the outcome has left `Pending`, readable without the lock by
-    /// a spinning waiter.
+    /// Whether the outcome has left `Pending` (it never goes back), readable
+    /// without the lock by a spinning waiter and by `is_ready`.
     // ORDERING: stored with Release under the lock after the outcome is
-    // set; a waiter that loads `true` with Acquire then takes the lock, so
-    // this flag only saves it from blocking, it never stands for the outcome.
+    // set; a reader that loads `true` with Acquire and wants the outcome
+    // still takes the lock, so the flag says only that there is one.
     resolved: AtomicBool,
     sleepers: Condvar,
     /// The loop the work runs on.
@@ -208,7 +208,7 @@ impl<T> Slot<T> {
 
     /// Whether the outcome is known (the result may have been taken).
     pub(crate) fn is_resolved(&self) -> bool {
-        !matches!(lock(&self.state).outcome, Outcome::Pending)
+        self.resolved.load(Ordering::Acquire)
     }
 
     /// The panic of the work, if it panicked; counts as seeing it.
