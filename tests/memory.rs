@@ -40,18 +40,11 @@ fn a_million_wait_for_calls_leave_memory_flat() {
         }
     }
     let took = start.elapsed();
-    let after = resident_bytes();
-    eprintln!(
-        "memory: {CALLS} sequential wait_for calls in {took:.1?} ({:.1?} each); \
-         resident memory {} KiB before, {} KiB after",
-        took / CALLS as u32,
-        before / 1024,
-        after / 1024
+    let what = format!(
+        "{CALLS} sequential wait_for calls in {took:.1?} ({:.1?} each)",
+        took / CALLS as u32
     );
-    assert!(
-        after <= before + SLACK,
-        "resident memory grew from {before} to {after} bytes"
-    );
+    assert_flat(&what, before);
     assert!(reactor.shutdown(LONG));
 }
 
@@ -102,10 +95,18 @@ fn results_dropped_in_bulk_are_not_kept() {
         thread::sleep(Duration::from_millis(1));
     }
     let took = start.elapsed();
+    let what =
+        format!("{DROPPED} results dropped unawaited in {took:.1?}, every sampled value freed");
+    assert_flat(&what, before);
+    assert!(reactor.shutdown(LONG));
+}
+
+/// Reports `what` happened and the resident memory around it, and asserts
+/// that memory grew by no more than `SLACK` since `before`.
+fn assert_flat(what: &str, before: u64) {
     let after = resident_bytes();
     eprintln!(
-        "memory: {DROPPED} results dropped unawaited in {took:.1?}, every sampled value freed; \
-         resident memory {} KiB before, {} KiB after",
+        "memory: {what}; resident memory {} KiB before, {} KiB after",
         before / 1024,
         after / 1024
     );
@@ -113,7 +114,6 @@ fn results_dropped_in_bulk_are_not_kept() {
         after <= before + SLACK,
         "resident memory grew from {before} to {after} bytes"
     );
-    assert!(reactor.shutdown(LONG));
 }
 
 /// The two tests measure the same process: they take turns.
