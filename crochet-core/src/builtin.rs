@@ -17,6 +17,7 @@ use crate::cancel::Cancelled;
 use crate::event_loop::EventLoop;
 use crate::global::GlobalLoop;
 use crate::reactor::{LoopId, Reactor, ReactorThread, Task};
+use crate::slab::Slab;
 use crate::spin;
 
 /// The process-wide built-in loop: started on the first call, the same loop
@@ -177,9 +178,10 @@ struct Entry {
 
 /// The tasks the thread owns, by index.
 #[derive(Default)]
-struct Slab {
-    entries: Vec<Option<Entry>>,
-    free: Vec<usize>,
+struct Tasks {
+    /// Shrinks once mostly empty, so a peak of pending work does not keep
+    /// its memory.
+    entries: Slab<Entry>,
     next_generation: u64,
 }
 
@@ -193,7 +195,11 @@ fn run(queue: &Arc<RunQueue>, stop: Cancelled) {
         thread: thread.clone(),
     }));
     let mut stop = pin!(stop);
-    let mut slab = Slab::default();
+    let mut tasks = Tasks::default();
+    // Declared after the tasks, so dropped before them, on return and on
+    // a panic alike: the queue closes, then every task still alive is
+    // dropped on this thread.
+    let _close = CloseOnExit(queue);
     let mut new = Vec::new();
     let mut woken = Vec::new();
     queue.stop_woken.store(true, Ordering::Release);
@@ -225,51 +231,38 @@ fn run(queue: &Arc<RunQueue>, stop: Cancelled) {
             continue;
         }
         for task in new.drain(..) {
-            let index = slab.insert(task, queue, &thread);
-            slab.poll_entry(index);
+            let index = tasks.insert(task, queue, &thread);
+            tasks.poll_entry(index);
         }
         for (index, generation) in woken.drain(..) {
-            if slab.generation_of(index) == Some(generation) {
-                slab.poll_entry(index);
+            if tasks.generation_of(index) == Some(generation) {
+                tasks.poll_entry(index);
             }
         }
+        shrink_after_burst(&mut new);
+        shrink_after_burst(&mut woken);
     }
-    let late = {
-        let mut queued = queue.lock();
-        queued.closed = true;
-        mem::take(&mut queued.new)
-    };
-    drop(late);
-    drop(slab);
 }
 
-impl Slab {
+impl Tasks {
     fn insert(&mut self, task: Task, queue: &Arc<RunQueue>, thread: &Thread) -> usize {
-        let index = self.free.pop().unwrap_or_else(|| {
-            self.entries.push(None);
-            self.entries.len() - 1
-        });
         self.next_generation += 1;
         let waker = Arc::new(TaskWaker {
             queue: queue.clone(),
             thread: thread.clone(),
-            index,
+            index: self.entries.next_index(),
             generation: self.next_generation,
             scheduled: AtomicBool::new(false),
         });
-        self.entries[index] = Some(Entry { task, waker });
-        index
+        self.entries.insert(Entry { task, waker })
     }
 
     fn generation_of(&self, index: usize) -> Option<u64> {
-        self.entries
-            .get(index)?
-            .as_ref()
-            .map(|entry| entry.waker.generation)
+        self.entries.get(index).map(|entry| entry.waker.generation)
     }
 
     fn poll_entry(&mut self, index: usize) {
-        let Some(entry) = self.entries[index].as_mut() else {
+        let Some(entry) = self.entries.get_mut(index) else {
             return;
         };
         // ORDERING: see `TaskWaker::wake_by_ref`.
@@ -279,8 +272,32 @@ impl Slab {
             .poll(&mut Context::from_waker(&waker))
             .is_ready();
         if ready {
-            self.entries[index] = None;
-            self.free.push(index);
+            drop(self.entries.remove(index));
         }
+    }
+}
+
+/// Gives back the memory of a queue that a burst of work grew, once it is
+/// empty again.
+fn shrink_after_burst<T>(queue: &mut Vec<T>) {
+    const BURST: usize = 1024;
+    if queue.is_empty() && queue.capacity() > BURST {
+        *queue = Vec::new();
+    }
+}
+
+/// Closes the queue when the reactor thread leaves its loop, by return or
+/// by panic: tasks queued then and later are dropped, which fails their
+/// results with `ReactorStopped` at once.
+struct CloseOnExit<'a>(&'a RunQueue);
+
+impl Drop for CloseOnExit<'_> {
+    fn drop(&mut self) {
+        let late = {
+            let mut queued = self.0.lock();
+            queued.closed = true;
+            (mem::take(&mut queued.new), mem::take(&mut queued.woken))
+        };
+        drop(late);
     }
 }

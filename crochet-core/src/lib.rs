@@ -40,6 +40,8 @@ mod sync;
 mod task;
 // Pending results of a loop, held weakly, for shutdown.
 mod registry;
+// Values under stable indices, shrinking when mostly empty.
+mod slab;
 
 mod builtin;
 pub use builtin::{setup, start};

@@ -9,6 +9,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 
+use crate::slab::Slab;
 use crate::slot::Settle;
 use crate::sync::{lock, Mutex};
 
@@ -23,9 +24,9 @@ pub(crate) struct Registry {
 struct Shard {
     /// Set once by `stop`; nothing is registered here afterwards.
     stopped: bool,
-    entries: Vec<Option<Weak<dyn Settle>>>,
-    /// Indices of `entries` that are `None`.
-    free: Vec<usize>,
+    /// Shrinks once mostly empty, so a peak of pending work does not keep
+    /// its memory.
+    entries: Slab<Weak<dyn Settle>>,
 }
 
 /// Where a registered result is.
@@ -50,27 +51,14 @@ impl Registry {
         if entries.stopped {
             return None;
         }
-        let index = match entries.free.pop() {
-            Some(index) => {
-                entries.entries[index] = Some(weak);
-                index
-            }
-            None => {
-                entries.entries.push(Some(weak));
-                entries.entries.len() - 1
-            }
-        };
+        let index = entries.entries.insert(weak);
         Some(Key { shard, index })
     }
 
     /// Removes the entry `key`, when its task has ended.
     pub(crate) fn remove(&self, key: Key) {
-        let mut entries = lock(&self.shards[key.shard]);
-        if let Some(entry) = entries.entries.get_mut(key.index) {
-            if entry.take().is_some() {
-                entries.free.push(key.index);
-            }
-        }
+        // A weak reference: dropping it under the lock runs no user code.
+        lock(&self.shards[key.shard]).entries.remove(key.index);
     }
 
     /// Stops taking registrations and returns the results still alive.
@@ -81,14 +69,7 @@ impl Registry {
         for shard in &self.shards {
             let mut entries = lock(shard);
             entries.stopped = true;
-            entries.free.clear();
-            alive.extend(
-                entries
-                    .entries
-                    .drain(..)
-                    .flatten()
-                    .filter_map(|weak| weak.upgrade()),
-            );
+            alive.extend(entries.entries.drain().filter_map(|weak| weak.upgrade()));
         }
         alive
     }
@@ -98,7 +79,7 @@ impl Registry {
     pub(crate) fn len(&self) -> usize {
         self.shards
             .iter()
-            .map(|shard| lock(shard).entries.iter().flatten().count())
+            .map(|shard| lock(shard).entries.len())
             .sum()
     }
 }
