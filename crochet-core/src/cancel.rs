@@ -150,38 +150,61 @@ pub struct Cancelled {
 impl Future for Cancelled {
     type Output = ();
 
+    /// Cloning a waker and dropping the one it replaces run the waker's own
+    /// code, which may use this token again: both happen with the lock
+    /// released.
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.token.is_cancelled() {
-            return Poll::Ready(());
-        }
         let this = &mut *self;
-        let mut waiters = lock(&this.token.inner.waiters);
-        if this.token.is_cancelled() {
-            return Poll::Ready(());
-        }
-        match this.id {
-            Some(id) => {
-                if let Some(entry) = waiters.wakers.iter_mut().find(|(i, _)| *i == id) {
-                    entry.1.clone_from(cx.waker());
+        let mut clone = None;
+        loop {
+            if this.token.is_cancelled() {
+                return Poll::Ready(());
+            }
+            let mut waiters = lock(&this.token.inner.waiters);
+            if this.token.is_cancelled() {
+                drop(waiters);
+                drop(clone);
+                return Poll::Ready(());
+            }
+            let entry = this
+                .id
+                .and_then(|id| waiters.wakers.iter_mut().find(|(i, _)| *i == id));
+            match (entry, clone.take()) {
+                (Some((_, stored)), _) if stored.will_wake(cx.waker()) => return Poll::Pending,
+                (Some((_, stored)), Some(clone)) => {
+                    let old = std::mem::replace(stored, clone);
+                    drop(waiters);
+                    drop(old);
+                    return Poll::Pending;
                 }
+                (None, Some(clone)) => {
+                    let id = waiters.next_id;
+                    waiters.next_id += 1;
+                    waiters.wakers.push((id, clone));
+                    this.id = Some(id);
+                    return Poll::Pending;
+                }
+                (_, None) => {}
             }
-            None => {
-                let id = waiters.next_id;
-                waiters.next_id += 1;
-                waiters.wakers.push((id, cx.waker().clone()));
-                this.id = Some(id);
-            }
+            drop(waiters);
+            clone = Some(cx.waker().clone());
         }
-        Poll::Pending
     }
 }
 
 impl Drop for Cancelled {
     fn drop(&mut self) {
         if let Some(id) = self.id {
-            lock(&self.token.inner.waiters)
-                .wakers
-                .retain(|(i, _)| *i != id);
+            let removed = {
+                let mut waiters = lock(&self.token.inner.waiters);
+                let wakers = &mut waiters.wakers;
+                wakers
+                    .iter()
+                    .position(|(i, _)| *i == id)
+                    .map(|at| wakers.swap_remove(at))
+            };
+            // The waker's `Drop` runs with the lock released.
+            drop(removed);
         }
     }
 }

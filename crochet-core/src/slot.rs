@@ -18,16 +18,17 @@
 //! 5. When the outcome leaves `Pending` from outside the task (cancel,
 //!    shutdown) the task's waker is woken, so the task drops the work's
 //!    future at its next poll.
+//! 6. No waker is cloned, woken or dropped while the state lock is held: a
+//!    waker's code may use crochet again, even this very slot.
 
 use std::mem;
 use std::panic::Location;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::sync::PoisonError;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
-use crate::error::{Error, Failure};
+use crate::error::{catch_panic, Error, Failure};
 use crate::event_loop::LoopCore;
 #[cfg(not(all(test, crochet_loom)))]
 use crate::spin;
@@ -196,13 +197,9 @@ impl<T> Slot<T> {
 
     /// Takes the outcome if it is known, or registers `cx`'s waker.
     pub(crate) fn poll_take(&self, cx: &mut Context<'_>) -> Poll<Result<T, Error>> {
-        let mut state = lock(&self.state);
-        match state.take() {
+        match self.register(cx.waker(), |state| &mut state.waker, State::take) {
             Some(result) => Poll::Ready(result),
-            None => {
-                register(&mut state.waker, cx.waker());
-                Poll::Pending
-            }
+            None => Poll::Pending,
         }
     }
 
@@ -248,12 +245,48 @@ impl<T> Slot<T> {
     /// Otherwise remembers `waker` so that settling wakes the task
     /// (invariant 5).
     pub(crate) fn task_must_stop(&self, waker: &Waker) -> bool {
-        let mut state = lock(&self.state);
-        if matches!(state.outcome, Outcome::Pending) {
-            register(&mut state.task, waker);
-            false
-        } else {
-            true
+        let settled =
+            |state: &mut State<T>| (!matches!(state.outcome, Outcome::Pending)).then_some(());
+        self.register(waker, |state| &mut state.task, settled)
+            .is_some()
+    }
+
+    /// Stores a clone of `waker` in the field `field` picks, unless `done`
+    /// finds what the caller waits for, which is returned instead.
+    ///
+    /// Cloning a waker and dropping the one it replaces run the waker's
+    /// own code, which may use crochet again (a waker owning the last
+    /// handle of this very loop): both happen with the lock released
+    /// (invariant 6), at the cost of a second locking when the waker
+    /// changes.
+    fn register<R>(
+        &self,
+        waker: &Waker,
+        field: fn(&mut State<T>) -> &mut Option<Waker>,
+        done: impl Fn(&mut State<T>) -> Option<R>,
+    ) -> Option<R> {
+        let mut clone = None;
+        loop {
+            let mut state = lock(&self.state);
+            if let Some(found) = done(&mut state) {
+                drop(state);
+                drop(clone);
+                return Some(found);
+            }
+            let stored = field(&mut state);
+            if stored.as_ref().is_some_and(|old| old.will_wake(waker)) {
+                drop(state);
+                drop(clone);
+                return None;
+            }
+            if let Some(clone) = clone.take() {
+                let old = stored.replace(clone);
+                drop(state);
+                drop(old);
+                return None;
+            }
+            drop(state);
+            clone = Some(waker.clone());
         }
     }
 }
@@ -292,16 +325,8 @@ impl<T> State<T> {
 /// holds is dropped, and a panic of its `Drop` is reported as unhandled.
 pub(crate) fn release(slot: Arc<dyn Settle>) {
     let location = slot.location();
-    if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(slot))) {
-        unhandled::report(&Error::Panicked(Failure::from_panic(payload, location)));
-    }
-}
-
-/// Stores `waker` in `slot` unless it already holds one that wakes the same task.
-fn register(slot: &mut Option<Waker>, waker: &Waker) {
-    match slot {
-        Some(old) if old.will_wake(waker) => {}
-        _ => *slot = Some(waker.clone()),
+    if let Err(message) = catch_panic(move || drop(slot)) {
+        unhandled::report(&Error::Panicked(Failure::new(message, location)));
     }
 }
 
