@@ -2,7 +2,7 @@
 
 use std::any::Any;
 use std::fmt;
-use std::panic::Location;
+use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 use std::sync::Arc;
 
 use crate::stash::StashId;
@@ -150,18 +150,9 @@ struct FailureInner {
 }
 
 impl Failure {
-    /// Builds the failure of a panic from its payload.
-    pub(crate) fn from_panic(
-        payload: Box<dyn Any + Send>,
-        location: &'static Location<'static>,
-    ) -> Failure {
-        let message = match payload.downcast::<String>() {
-            Ok(message) => *message,
-            Err(payload) => match payload.downcast::<&'static str>() {
-                Ok(message) => (*message).to_owned(),
-                Err(_) => "Box<dyn Any>".to_owned(),
-            },
-        };
+    /// The failure of a panic with `message`, of work submitted at
+    /// `location` (see [`catch_panic`] for the message).
+    pub(crate) fn new(message: String, location: &'static Location<'static>) -> Failure {
         Failure {
             inner: Arc::new(FailureInner { message, location }),
         }
@@ -213,6 +204,36 @@ impl PartialEq for Failure {
 }
 
 impl Eq for Failure {}
+
+/// Runs `f`, catching a panic: the panic's message in `Err`. No panic
+/// escapes, not even one from dropping the payload.
+pub(crate) fn catch_panic<R>(f: impl FnOnce() -> R) -> Result<R, String> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(panic_message)
+}
+
+/// The message of a panic payload (`"Box<dyn Any>"` when it is not a
+/// string). The payload is dropped here; if its `Drop` panics, that panic's
+/// payload is dropped in turn, a few times, then leaked rather than let out.
+pub(crate) fn panic_message(payload: Box<dyn Any + Send>) -> String {
+    let (message, rest) = match payload.downcast::<String>() {
+        Ok(message) => (*message, None),
+        Err(payload) => match payload.downcast::<&'static str>() {
+            Ok(message) => ((*message).to_owned(), None),
+            Err(payload) => ("Box<dyn Any>".to_owned(), Some(payload)),
+        },
+    };
+    let mut rest = rest;
+    for _ in 0..8 {
+        match rest.take() {
+            None => break,
+            Some(payload) => rest = catch_unwind(AssertUnwindSafe(move || drop(payload))).err(),
+        }
+    }
+    // A payload whose every drop panics with another such payload: keep
+    // it rather than unwind out of the code that contains panics.
+    std::mem::forget(rest);
+    message
+}
 
 /// One error type for work whose output is a `Result<U, E>`: either the
 /// work's own `E`, or crochet's [`Error`].

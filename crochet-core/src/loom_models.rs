@@ -50,10 +50,7 @@ fn registered(core: &Arc<LoopCore>) -> Arc<Slot<u32>> {
 }
 
 fn panic_of(message: &str) -> Error {
-    Error::Panicked(Failure::from_panic(
-        Box::new(message.to_owned()),
-        Location::caller(),
-    ))
+    Error::Panicked(Failure::new(message.to_owned(), Location::caller()))
 }
 
 /// Counts the unhandled reports whose text contains each model's marker.

@@ -5,16 +5,16 @@
 use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
-use std::panic::{catch_unwind, AssertUnwindSafe, Location};
+use std::panic::Location;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock};
 use std::task::{Context, Poll};
 use std::thread::{self, JoinHandle, Thread};
 use std::time::{Duration, Instant};
 
 use crate::cancel::{CancellationToken, Cancelled};
-use crate::error::{Error, Failure};
+use crate::error::{catch_panic, Error, Failure};
 use crate::slot::{self, By, Settle};
 use crate::unhandled;
 
@@ -114,13 +114,13 @@ impl Task {
     /// catching a panic of its `Drop`.
     fn discard(&mut self) {
         let future = std::mem::replace(&mut self.future, Box::pin(std::future::pending()));
-        if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(future))) {
-            self.fail(payload);
+        if let Err(message) = catch_panic(move || drop(future)) {
+            self.fail(message);
         }
     }
 
-    fn fail(&self, payload: Box<dyn std::any::Any + Send>) {
-        let err = Error::Panicked(Failure::from_panic(payload, self.location));
+    fn fail(&self, message: String) {
+        let err = Error::Panicked(Failure::new(message, self.location));
         let delivered = self
             .settle
             .as_ref()
@@ -143,15 +143,15 @@ impl Future for Task {
         }
         let this = &mut *self;
         let _polling = CurrentLoop::enter(this.loop_id);
-        match catch_unwind(AssertUnwindSafe(|| this.future.as_mut().poll(cx))) {
+        match catch_panic(|| this.future.as_mut().poll(cx)) {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(())) => {
                 this.done = true;
                 Poll::Ready(())
             }
-            Err(payload) => {
+            Err(message) => {
                 this.done = true;
-                this.fail(payload);
+                this.fail(message);
                 this.discard();
                 Poll::Ready(())
             }
@@ -390,8 +390,11 @@ impl ReactorThread {
             .take();
         if let Some(handle) = handle {
             // The thread has finished, so this returns at once; a panic of
-            // the runtime itself was already printed by the thread.
-            let _ = handle.join();
+            // the runtime itself was already printed by the thread, and its
+            // payload is dropped without letting its `Drop` panic out.
+            if let Err(payload) = handle.join() {
+                drop(crate::error::panic_message(payload));
+            }
         }
         true
     }
@@ -465,21 +468,36 @@ impl<R: Send + Sync + 'static> OwnedReactor<R> {
         let shared = Arc::new(RwLock::new(Some(runtime.clone())));
         let on_thread = shared.clone();
         let thread = ReactorThread::spawn(name, id, move |stop| {
+            // Dropped last, after the spawners' reference.
+            let runtime = runtime;
+            // Taken from the spawners when `run` returns, and also if it
+            // panics: a runtime nobody runs any more takes no tasks, so
+            // later work fails with `ReactorStopped` at once.
+            let _close = TakeOnExit(on_thread);
             run(&runtime, stop);
-            // With the spawners' reference gone, this thread holds the last
-            // one: the runtime and its tasks are dropped here.
-            let spawners = on_thread
-                .write()
-                .unwrap_or_else(PoisonError::into_inner)
-                .take();
-            drop(spawners);
-            drop(runtime);
         })?;
         Ok(OwnedReactor {
             runtime: shared,
             spawn,
             thread,
         })
+    }
+}
+
+/// Takes the runtime out of the spawners' reach when the reactor thread
+/// leaves its run function, by return or by panic. With the spawners'
+/// reference gone, the reactor thread holds the last one, so the runtime
+/// and its tasks are dropped there.
+struct TakeOnExit<R>(Arc<RwLock<Option<Arc<R>>>>);
+
+impl<R> Drop for TakeOnExit<R> {
+    fn drop(&mut self) {
+        let spawners = self
+            .0
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        drop(spawners);
     }
 }
 
@@ -523,25 +541,41 @@ impl<R> fmt::Debug for OwnedReactor<R> {
 /// ```
 pub fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = std::pin::pin!(future);
-    let waker = std::task::Waker::from(Arc::new(Unparker(thread::current())));
+    let signal = Arc::new(Signal {
+        woken: AtomicBool::new(false),
+        thread: thread::current(),
+    });
+    let waker = std::task::Waker::from(signal.clone());
     let mut cx = Context::from_waker(&waker);
     loop {
         if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
             return output;
         }
-        thread::park();
+        // The future may itself park this thread and be unparked (a std
+        // channel, a lock, another `block_on`), which uses up the thread's
+        // park token: only the flag says whether the waker was called.
+        while !signal.woken.swap(false, Ordering::Acquire) {
+            thread::park();
+        }
     }
 }
 
-/// A waker that unparks one thread.
-pub(crate) struct Unparker(pub(crate) Thread);
+/// The waker of [`block_on`]: a flag, then an unpark of its thread.
+struct Signal {
+    // ORDERING: set with Release by `wake` and swapped with Acquire by
+    // `block_on`, so the poll that follows sees what the waker's caller did
+    // before waking.
+    woken: AtomicBool,
+    thread: Thread,
+}
 
-impl std::task::Wake for Unparker {
+impl std::task::Wake for Signal {
     fn wake(self: Arc<Self>) {
-        self.0.unpark();
+        self.wake_by_ref();
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        self.0.unpark();
+        self.woken.store(true, Ordering::Release);
+        self.thread.unpark();
     }
 }

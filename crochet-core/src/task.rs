@@ -7,9 +7,10 @@ use std::sync::Arc;
 use std::task::Poll;
 
 use crate::cancel::CancellationToken;
-use crate::error::Error;
+use crate::error::{catch_panic, Error, Failure};
 use crate::registry::Key;
 use crate::slot::{By, Slot};
+use crate::unhandled;
 
 /// The reactor side of the work `start` begins: a future to wrap in a
 /// [`Task`](crate::Task).
@@ -18,6 +19,12 @@ use crate::slot::{By, Slot};
 /// outside (cancel, shutdown). If so it fires `token`, then drops the work's
 /// future, on the reactor thread, without polling it again. Cancelling before
 /// the first poll means `start` never runs.
+///
+/// Panics of the work (of `start`, of a poll, of dropping the work's
+/// future) are caught here, where they happen, so that they never unwind
+/// through this future: its guard then sees a panicking thread only when
+/// the thread itself unwinds from something else (a runtime dropped during
+/// a panic of the application), and settles the slot all the same.
 pub(crate) fn work<T, Fut>(
     slot: Arc<Slot<T>>,
     key: Key,
@@ -38,29 +45,55 @@ where
     };
     async move {
         let mut guard = guard;
-        let value = {
-            let mut start = Some(start);
-            let mut future = pin!(None::<Fut>);
-            poll_fn(|cx| {
-                if guard.slot.task_must_stop(cx.waker()) {
-                    guard.fire();
-                    return Poll::Ready(None);
-                }
+        let mut start = Some(start);
+        let mut future = pin!(None::<Fut>);
+        let polled = poll_fn(|cx| {
+            if guard.slot.task_must_stop(cx.waker()) {
+                guard.fire();
+                return Poll::Ready(None);
+            }
+            let poll = catch_panic(|| {
                 if let Some(start) = start.take() {
                     future.set(Some(start()));
                 }
-                let future = future
+                future
                     .as_mut()
                     .as_pin_mut()
-                    .expect("work future missing in state Started");
-                future.poll(cx).map(Some)
-            })
-            .await
-            // The work's future is dropped here, before the waiter is woken.
-        };
-        if let Some(value) = value {
-            guard.finished = true;
-            guard.slot.resolve(Ok(value), By::Task);
+                    .expect("the work's future is missing although it was started")
+                    .poll(cx)
+            });
+            match poll {
+                Ok(Poll::Pending) => Poll::Pending,
+                Ok(Poll::Ready(value)) => Poll::Ready(Some(Ok(value))),
+                Err(message) => Poll::Ready(Some(Err(message))),
+            }
+        })
+        .await;
+        // The work's future is dropped here, before the waiter is woken; a
+        // panic of its `Drop` is the work's failure.
+        let dropped = catch_panic(|| future.set(None));
+        match (polled, dropped) {
+            (Some(Ok(value)), Ok(())) => {
+                guard.finished = true;
+                guard.slot.resolve(Ok(value), By::Task);
+            }
+            (Some(Ok(value)), Err(message)) => {
+                guard.fail(message);
+                drop(catch_panic(move || drop(value)));
+            }
+            (Some(Err(message)), dropped) => {
+                guard.fail(message);
+                if let Err(message) = dropped {
+                    guard.fail(message);
+                }
+            }
+            // Stopped from outside: the outcome is settled, so a panic of
+            // the drop reaches nobody but the report.
+            (None, dropped) => {
+                if let Err(message) = dropped {
+                    guard.fail(message);
+                }
+            }
         }
     }
 }
@@ -71,7 +104,7 @@ struct Guard<T> {
     /// The slot's place in the loop's registry, freed when the task ends.
     key: Key,
     token: Option<CancellationToken>,
-    /// Whether the work's value was delivered.
+    /// Whether the work's outcome was delivered (or reported).
     finished: bool,
 }
 
@@ -81,16 +114,27 @@ impl<T> Guard<T> {
             token.cancel();
         }
     }
+
+    /// Fails the work with the panic `message`; reports it if the outcome
+    /// was settled already, since then nobody will see it.
+    fn fail(&mut self, message: String) {
+        self.finished = true;
+        let err = Error::Panicked(Failure::new(message, self.slot.location));
+        if !self.slot.resolve(Err(err.clone()), By::Task) {
+            unhandled::report(&err);
+        }
+    }
 }
 
 impl<T> Drop for Guard<T> {
     fn drop(&mut self) {
         if !self.finished {
             self.fire();
-            // While unwinding, the task settles the slot with the panic.
-            if !std::thread::panicking() {
-                self.slot.resolve(Err(Error::ReactorStopped), By::Task);
-            }
+            // Cancel, shutdown, or a runtime dropped while its thread
+            // unwinds: `ReactorStopped`, unless the slot was settled
+            // already. The entry leaves the registry only after the slot is
+            // settled, so that `shutdown` never misses a pending result.
+            self.slot.resolve(Err(Error::ReactorStopped), By::Task);
         }
         self.slot.core.registry.remove(self.key);
     }

@@ -1,9 +1,9 @@
 //! The report of failures nobody looked at.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Arc, RwLock};
+use std::io::Write;
+use std::sync::{Arc, PoisonError, RwLock};
 
-use crate::error::Error;
+use crate::error::{catch_panic, Error};
 
 type Hook = Arc<dyn Fn(&Error) + Send + Sync>;
 
@@ -18,9 +18,10 @@ static HOOK: RwLock<Option<Hook>> = RwLock::new(None);
 /// when its loop shuts down. Cancellation and `ReactorStopped` are not
 /// reported: they are what the program asked for.
 ///
-/// The default hook writes one line to stderr. The hook runs on whichever
-/// thread noticed the failure; if it panics, the panic is caught and the
-/// default line is written instead.
+/// The default hook writes one line to stderr, ignoring write errors (a
+/// closed stderr loses the line, nothing else). The hook runs on whichever
+/// thread noticed the failure, outside crochet's locks; if it panics, the
+/// panic is caught and the default line is written instead.
 ///
 /// # Examples
 ///
@@ -40,7 +41,7 @@ static HOOK: RwLock<Option<Hook>> = RwLock::new(None);
 /// crochet_core::reset_unhandled_error_hook();
 /// ```
 pub fn set_unhandled_error_hook(hook: impl Fn(&Error) + Send + Sync + 'static) {
-    *HOOK.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(hook));
+    replace_hook(Some(Arc::new(hook)));
 }
 
 /// Restores the default hook, which writes one line to stderr.
@@ -52,17 +53,28 @@ pub fn set_unhandled_error_hook(hook: impl Fn(&Error) + Send + Sync + 'static) {
 /// crochet_core::reset_unhandled_error_hook();
 /// ```
 pub fn reset_unhandled_error_hook() {
-    *HOOK.write().unwrap_or_else(|e| e.into_inner()) = None;
+    replace_hook(None);
 }
 
-/// Reports `err` through the hook.
+/// Installs `hook`; the old one is dropped after the lock is released, so
+/// that its `Drop` may use crochet.
+fn replace_hook(hook: Option<Hook>) {
+    let old = std::mem::replace(
+        &mut *HOOK.write().unwrap_or_else(PoisonError::into_inner),
+        hook,
+    );
+    drop(catch_panic(move || drop(old)));
+}
+
+/// Reports `err` through the hook. Never panics: a panic of the hook (or
+/// of dropping it) is caught, and the default line ignores write errors.
 pub(crate) fn report(err: &Error) {
-    let hook = HOOK.read().unwrap_or_else(|e| e.into_inner()).clone();
-    let handled = match hook {
-        Some(hook) => catch_unwind(AssertUnwindSafe(|| hook(err))).is_ok(),
-        None => false,
-    };
+    let hook = HOOK.read().unwrap_or_else(PoisonError::into_inner).clone();
+    let handled = hook.is_some_and(|hook| catch_panic(move || hook(err)).is_ok());
     if !handled {
-        eprintln!("crochet: unhandled error in EventualResult: {err}");
+        let _ = writeln!(
+            std::io::stderr(),
+            "crochet: unhandled error in EventualResult: {err}"
+        );
     }
 }

@@ -3,8 +3,10 @@
 //! (A panicking unhandled-error hook is in `tests/hook_panics.rs`, since
 //! the hook is process-wide.)
 
+use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
+use std::task::{Context, Wake, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -326,4 +328,118 @@ impl Drop for PanicOnDrop {
 /// its threads), rather than leaving the application's runtime running.
 fn owns_its_runtime<R: Runtime>() -> bool {
     R::NAME != "tokio_attached"
+}
+
+/// A panic whose payload itself panics when dropped (`panic_any` of a
+/// value with a panicking `Drop`): the waiter still gets `Panicked`, for
+/// work that panics at once and after a timer, and the reactor keeps
+/// serving.
+pub fn panic_payload_whose_drop_panics_reaches_the_waiter<R: Runtime>() {
+    let fx = support::fixture::<R>();
+    let message = panic_message::<R>("payload-drop-panics");
+    let bomb = PanicOnDrop(message.clone());
+    let at_once = fx.call_in_reactor(move || -> u32 { std::panic::panic_any(bomb) });
+    assert!(
+        matches!(at_once.wait(LONG), Err(Error::Panicked(_))),
+        "the waiter did not get the panic"
+    );
+    let bomb = PanicOnDrop(message.clone());
+    let later = fx.run_in_reactor(move || async move {
+        R::sleep(Duration::from_millis(1)).await;
+        std::panic::panic_any(bomb)
+    });
+    assert!(
+        matches!(later.wait(LONG), Err(Error::Panicked(_))),
+        "the waiter did not get the later panic"
+    );
+    assert_eq!(fx.wait_for(LONG, || async { 1 }), Ok(1), "the reactor died");
+}
+
+/// A waker whose `Drop` re-enters crochet (it owns the last handle of the
+/// loop whose result it was waiting on, or cancels a token) is dropped
+/// outside crochet's locks: replacing it, and dropping the futures that
+/// hold it, does not deadlock.
+pub fn a_waker_whose_drop_reenters_crochet_does_not_deadlock<R: Runtime>() {
+    support::fixture::<R>();
+    let finished = within(LONG, || {
+        // The slot: the replaced waker owns the loop's last handle, whose
+        // drop shuts the loop down and so settles this very result.
+        let (event_loop, owned) = R::start();
+        let result = event_loop.run_in_reactor(|| std::future::pending::<()>());
+        let mut result = std::pin::pin!(result);
+        let last_handle = DropAction::waker(move || drop(event_loop));
+        assert!(result
+            .as_mut()
+            .poll(&mut Context::from_waker(&last_handle))
+            .is_pending());
+        drop(last_handle);
+        let other = DropAction::waker(|| {});
+        // Replacing the waker drops the loop's last handle.
+        assert_eq!(
+            result.as_mut().poll(&mut Context::from_waker(&other)),
+            std::task::Poll::Ready(Err(Error::ReactorStopped))
+        );
+        drop(owned);
+
+        // The token: a waker that cancels the token it was waiting on,
+        // replaced by another, and one dropped with its future.
+        let token = CancellationToken::new();
+        for replace in [true, false] {
+            let mut cancelled = Box::pin(token.clone().cancelled());
+            let canceller = token.clone();
+            let reentering = DropAction::waker(move || canceller.cancel());
+            let mut cx = Context::from_waker(&reentering);
+            if token.is_cancelled() {
+                break;
+            }
+            assert!(cancelled.as_mut().poll(&mut cx).is_pending());
+            drop(reentering);
+            if replace {
+                let other = DropAction::waker(|| {});
+                assert!(cancelled
+                    .as_mut()
+                    .poll(&mut Context::from_waker(&other))
+                    .is_ready());
+            } else {
+                drop(cancelled);
+            }
+        }
+        assert!(token.is_cancelled());
+    });
+    assert!(finished, "a waker's Drop deadlocked against crochet's lock");
+}
+
+/// Runs `body` on a thread of its own; says whether it finished within
+/// `limit` (a deadlocked thread is left behind).
+fn within(limit: Duration, body: impl FnOnce() + Send + 'static) -> bool {
+    let (done, finished) = mpsc::channel();
+    thread::spawn(move || {
+        body();
+        done.send(()).ok();
+    });
+    finished.recv_timeout(limit).is_ok()
+}
+
+/// A waker that runs an action when its last clone is dropped.
+struct DropAction(std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>);
+
+impl DropAction {
+    fn waker(action: impl FnOnce() + Send + 'static) -> Waker {
+        Waker::from(Arc::new(DropAction(std::sync::Mutex::new(Some(Box::new(
+            action,
+        ))))))
+    }
+}
+
+impl Wake for DropAction {
+    fn wake(self: Arc<Self>) {}
+}
+
+impl Drop for DropAction {
+    fn drop(&mut self) {
+        let action = self.0.get_mut().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(action) = action {
+            action();
+        }
+    }
 }
