@@ -15,6 +15,9 @@ const LONG: Duration = Duration::from_secs(5);
 /// The default capacity, restored after each test.
 const DEFAULT_CAPACITY: usize = 65_536;
 
+/// The default time to live, restored after each test.
+const DEFAULT_TTL: Duration = Duration::from_secs(30 * 60);
+
 #[test]
 fn a_full_stash_refuses_and_hands_the_result_back() {
     let _turn = one_at_a_time();
@@ -164,9 +167,58 @@ fn time_to_live_drops_unretrieved_entries_and_reports_their_panics() {
         Error::UnknownStashId(late)
     );
 
-    crochet::set_stash_time_to_live(Duration::MAX);
+    crochet::set_stash_time_to_live(DEFAULT_TTL);
     assert!(reactor.shutdown(LONG));
     assert_eq!(reports(message), 1, "reported again at shutdown");
+}
+
+/// Ids handed out and never retrieved (abandoned cookies) fill the stash
+/// at its default capacity; once they are older than the time to live, the
+/// stash has room again, and their unseen panics are reported.
+#[test]
+fn abandoned_ids_do_not_fill_the_stash_for_good() {
+    const TTL: Duration = Duration::from_millis(200);
+    let _turn = one_at_a_time();
+    let reactor = crochet::start();
+
+    let message = "an abandoned stashed panic";
+    let failing = reactor.call_in_reactor(move || -> u32 { panic!("{message}") });
+    while !failing.is_ready() {
+        thread::yield_now();
+    }
+    failing.stash().unwrap();
+    for n in 1..DEFAULT_CAPACITY {
+        let n = n as u32;
+        reactor
+            .run_in_reactor(move || async move { n })
+            .stash()
+            .expect("the stash filled before its default capacity");
+    }
+    let refused = reactor
+        .run_in_reactor(|| async { 0_u32 })
+        .stash()
+        .unwrap_err();
+    assert_eq!(refused.capacity(), DEFAULT_CAPACITY);
+
+    // Filled under the default time to live; a short one set now applies
+    // to the entries already there.
+    crochet::set_stash_time_to_live(TTL);
+    // Time has to pass; no event marks it.
+    thread::sleep(TTL + Duration::from_millis(50));
+    let id = reactor
+        .run_in_reactor(|| async { 7_u32 })
+        .stash()
+        .expect("the stash is still full after the time to live");
+    assert_eq!(
+        reports(message),
+        1,
+        "the expired panic was not reported once"
+    );
+    let result = crochet::retrieve_result::<u32>(id).unwrap();
+    assert_eq!(result.wait(LONG), Ok(7));
+
+    crochet::set_stash_time_to_live(DEFAULT_TTL);
+    assert!(reactor.shutdown(LONG));
 }
 
 /// The tests change process-wide settings: they take turns.

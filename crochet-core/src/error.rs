@@ -68,6 +68,11 @@ pub enum Error {
     /// No loop was set up: [`default_loop`](crate::default_loop) needs a
     /// runtime's `setup()` or `no_setup()` to have run.
     NotSetUp,
+    /// The loop was started in another process, before this one was made by
+    /// `fork()`: its reactor thread does not exist here, so nothing it was
+    /// given will ever run or finish. Start loops after forking: call
+    /// `setup()` in each worker process, not in the parent before the fork.
+    StartedBeforeFork,
 }
 
 impl fmt::Display for Error {
@@ -111,6 +116,11 @@ impl fmt::Display for Error {
             Error::NotSetUp => f.write_str(
                 "no event loop was set up: call setup() of a runtime \
                  (crochet::setup(), crochet::tokio::setup(), ...) first",
+            ),
+            Error::StartedBeforeFork => f.write_str(
+                "the event loop was started before fork() and has no reactor thread in this \
+                 process: call setup() after forking (in each worker process of a pre-fork \
+                 server, for example), never before fork() in the parent",
             ),
         }
     }

@@ -49,6 +49,11 @@ pub(crate) struct LoopCore {
     pub(crate) id: LoopId,
     pub(crate) registry: Registry,
     reactor: Box<dyn Reactor>,
+    /// The process the loop was started in. A child made by `fork()` has a
+    /// copy of the loop but not its reactor thread: there, the loop fails
+    /// everything with `StartedBeforeFork` and never touches the reactor,
+    /// whose locks another thread of the parent may have held at the fork.
+    pid: u32,
     /// The spin budget of the wait strategy, in nanoseconds.
     // ORDERING: Relaxed: a plain setting, read on its own; a wait that reads
     // the old value just spins as before.
@@ -63,6 +68,7 @@ impl LoopCore {
             id,
             registry: Registry::new(),
             reactor,
+            pid: std::process::id(),
             spin_nanos: AtomicU64::new(nanos(WaitStrategy::DEFAULT.budget())),
         }
     }
@@ -73,11 +79,23 @@ impl LoopCore {
         ))
     }
 
+    /// Whether this is a process made by `fork()` after the loop started,
+    /// where the reactor thread does not exist. A system call: checked once
+    /// per submit, and by a wait only before it parks.
+    pub(crate) fn started_before_fork(&self) -> bool {
+        std::process::id() != self.pid
+    }
+
     pub(crate) fn is_reactor_thread(&self) -> bool {
         self.id.is_current_thread() || self.reactor.is_reactor_thread()
     }
 
     pub(crate) fn shutdown(&self, timeout: Duration) -> bool {
+        if self.started_before_fork() {
+            // Nothing of the loop runs here, and its locks may be held
+            // forever by threads that were not copied: touch nothing.
+            return false;
+        }
         for slot in self.registry.stop() {
             slot.fail(Error::ReactorStopped, By::Outsider);
             slot::release(slot);
@@ -127,7 +145,9 @@ impl EventLoop {
     /// A panic in `f` or in the future is caught on the reactor thread and
     /// becomes [`Error::Panicked`]; the reactor keeps serving other work.
     /// After [`shutdown`](Self::shutdown) the result fails with
-    /// [`Error::ReactorStopped`] at once and `f` is dropped unrun.
+    /// [`Error::ReactorStopped`] at once and `f` is dropped unrun; in a
+    /// process forked after the loop started, with
+    /// [`Error::StartedBeforeFork`].
     ///
     /// # Examples
     ///
@@ -219,7 +239,9 @@ impl EventLoop {
     ///   running `f`;
     /// - [`Error::Timeout`] after cancelling the work;
     /// - the work's failure: [`Error::Panicked`] or
-    ///   [`Error::ReactorStopped`].
+    ///   [`Error::ReactorStopped`];
+    /// - [`Error::StartedBeforeFork`] at once, in a process forked after the
+    ///   loop started.
     ///
     /// # Examples
     ///
@@ -295,7 +317,8 @@ impl EventLoop {
     ///
     /// Results that already had a value keep it. Idempotent. A loop attached
     /// to the application's own runtime (`no_setup`) leaves that runtime
-    /// running.
+    /// running. In a process forked after the loop started, where its
+    /// reactor does not exist, it does nothing and returns `false` at once.
     ///
     /// # Examples
     ///
@@ -351,6 +374,10 @@ impl EventLoop {
     {
         let core = &self.handle.core;
         let slot = Arc::new(Slot::new(core.clone(), location));
+        if core.started_before_fork() {
+            slot.resolve(Err(Error::StartedBeforeFork), By::Task);
+            return EventualResult::new(slot);
+        }
         let Some(key) = core.registry.register(&slot) else {
             slot.resolve(Err(Error::ReactorStopped), By::Task);
             return EventualResult::new(slot);

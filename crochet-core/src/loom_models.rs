@@ -397,7 +397,9 @@ fn drop_vs_shutdown_reports_nothing() {
 
 #[test]
 fn stash_then_retrieve_vs_complete_delivers_once() {
-    loom::model(|| {
+    let seen = Seen::new();
+    let runs = seen.clone();
+    loom::model(move || {
         let (result, slot) = handle(&core());
         let id = result.stash().unwrap();
         let t = thread::spawn(move || slot.resolve(Ok(7), By::Task));
@@ -405,10 +407,12 @@ fn stash_then_retrieve_vs_complete_delivers_once() {
         let mine = crate::retrieve_result::<u32>(id).ok();
         let theirs = thief.join().unwrap();
         t.join().unwrap();
+        runs.saw(if mine.is_some() { 0 } else { 1 });
         let retrieved: Vec<_> = mine.into_iter().chain(theirs).collect();
         assert_eq!(retrieved.len(), 1, "an id works exactly once");
         assert_eq!(retrieved[0].wait(Duration::MAX), Ok(7));
     });
+    seen.assert_all(["the main thread retrieved", "the thief retrieved"]);
 }
 
 #[test]
@@ -431,14 +435,75 @@ fn stashed_panic_vs_shutdown_is_reported_once() {
 
 #[test]
 fn retrieve_vs_shutdown() {
-    loom::model(|| {
+    let seen = Seen::new();
+    let runs = seen.clone();
+    loom::model(move || {
         let core = core();
-        let (result, _slot) = handle(&core);
+        let (result, slot) = handle(&core);
         let id = result.stash().unwrap();
         let stopper = core.clone();
         let t = thread::spawn(move || stopper.shutdown(Duration::ZERO));
         let result = crate::retrieve_result::<u32>(id).unwrap();
+        runs.saw(usize::from(slot.is_resolved()));
         t.join().unwrap();
         assert_eq!(result.wait(Duration::MAX), Err(Error::ReactorStopped));
     });
+    seen.assert_all([
+        "retrieved before shutdown settled the result",
+        "retrieved after shutdown settled the result",
+    ]);
+}
+
+#[test]
+fn retrieve_vs_shutdown_reports_a_stashed_panic_once() {
+    let marker = "loom: retrieve vs shutdown";
+    let seen = Seen::new();
+    let runs = seen.clone();
+    loom::model(move || {
+        reset_reports(marker);
+        let core = core();
+        let (result, slot) = handle(&core);
+        assert!(slot.resolve(Err(panic_of(marker)), By::Task));
+        let id = result.stash().unwrap();
+        let stopper = core.clone();
+        let t = thread::spawn(move || stopper.shutdown(Duration::ZERO));
+        let retrieved = crate::retrieve_result::<u32>(id).unwrap();
+        t.join().unwrap();
+        // Shutdown reports the panic if it found it still stashed.
+        let by_shutdown = reports(marker);
+        assert!(by_shutdown <= 1, "shutdown reported the panic twice");
+        runs.saw(by_shutdown);
+        // Dropped unseen: reported now, unless shutdown did.
+        drop(retrieved);
+        assert_eq!(reports(marker), 1);
+    });
+    seen.assert_all([
+        "the retrieval came first, and the drop reported",
+        "shutdown saw the stashed entry, and reported",
+    ]);
+}
+
+/// Which of a model's outcomes its runs have seen, so that a model can
+/// check that loom explored each of them (a lock loom does not model, for
+/// one, leaves all runs on one path).
+#[derive(Clone)]
+struct Seen(Arc<[std::sync::atomic::AtomicBool; 2]>);
+
+impl Seen {
+    fn new() -> Seen {
+        Seen(Arc::new(Default::default()))
+    }
+
+    fn saw(&self, outcome: usize) {
+        self.0[outcome].store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn assert_all(&self, outcomes: [&str; 2]) {
+        for (seen, outcome) in self.0.iter().zip(outcomes) {
+            assert!(
+                seen.load(std::sync::atomic::Ordering::SeqCst),
+                "no run explored: {outcome}"
+            );
+        }
+    }
 }

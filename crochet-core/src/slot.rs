@@ -160,6 +160,11 @@ impl<T> Slot<T> {
                     _ => return Err(Error::Timeout),
                 },
             };
+            // In a child forked after the loop started, nothing would ever
+            // wake this wait.
+            if self.core.started_before_fork() {
+                return Err(Error::StartedBeforeFork);
+            }
             state.sleepers += 1;
             state = match timeout {
                 None => self

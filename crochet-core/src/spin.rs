@@ -67,6 +67,8 @@ impl Default for WaitStrategy {
 /// Checks `done` until it says yes or `budget` runs out; says whether it
 /// said yes. Returns `false` at once when enough threads already spin, so
 /// that waiting callers never outnumber the CPUs.
+// The loom models wait on loom's primitives only and never spin.
+#[cfg(not(all(test, crochet_loom)))]
 pub(crate) fn spin_until(budget: Duration, done: impl Fn() -> bool) -> bool {
     match Spinner::enter() {
         Some(_spinner) => watch(budget, done),
@@ -113,12 +115,15 @@ pub(crate) fn count_cpus() {
 static LIMIT: AtomicUsize = AtomicUsize::new(0);
 
 /// One of the threads spinning now; at most `LIMIT`.
+#[cfg(not(all(test, crochet_loom)))]
 struct Spinner;
 
 // ORDERING: AcqRel/Acquire: a count, read and updated in one atomic step;
 // it guards no other memory.
+#[cfg(not(all(test, crochet_loom)))]
 static SPINNERS: AtomicUsize = AtomicUsize::new(0);
 
+#[cfg(not(all(test, crochet_loom)))]
 impl Spinner {
     fn enter() -> Option<Spinner> {
         let limit = LIMIT.load(Ordering::Relaxed);
@@ -131,6 +136,7 @@ impl Spinner {
     }
 }
 
+#[cfg(not(all(test, crochet_loom)))]
 impl Drop for Spinner {
     fn drop(&mut self) {
         SPINNERS.fetch_sub(1, Ordering::AcqRel);

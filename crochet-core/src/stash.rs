@@ -1,4 +1,5 @@
-//! The process-wide stash: results parked under an id, to be retrieved once.
+//! The stash: results parked under an id, to be retrieved once; one per
+//! process.
 
 use std::any::{type_name, Any};
 use std::collections::hash_map::RandomState;
@@ -6,13 +7,14 @@ use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::hash::{BuildHasher, Hasher};
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
-use std::time::{Duration, Instant};
+#[cfg(not(all(test, crochet_loom)))]
+use std::sync::OnceLock;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::error::Error;
 use crate::eventual::EventualResult;
 use crate::reactor::LoopId;
+use crate::sync::{lock, Mutex};
 use crate::unhandled;
 
 /// The id of a stashed result.
@@ -91,12 +93,7 @@ impl FromStr for StashId {
 /// );
 /// ```
 pub fn retrieve_result<T: Send + 'static>(id: StashId) -> Result<EventualResult<T>, Error> {
-    let mut stash = lock();
-    let expired = stash.expire();
-    let result = stash.take::<T>(id);
-    drop(stash);
-    drop(expired);
-    result
+    global().retrieve(id)
 }
 
 /// Sets how many results the stash holds at most; a full stash refuses
@@ -109,22 +106,32 @@ pub fn retrieve_result<T: Send + 'static>(id: StashId) -> Result<EventualResult<
 /// crochet_core::set_stash_capacity(1_000_000);
 /// ```
 pub fn set_stash_capacity(capacity: usize) {
-    lock().capacity = capacity;
+    lock(&global().inner).capacity = capacity;
 }
 
 /// Sets how long a result may stay stashed unretrieved; older entries are
 /// dropped (and an unseen panic among them reported as unhandled) the next
-/// time the stash is used. The default, `Duration::MAX`, keeps them until
-/// retrieved.
+/// time the stash is used, which frees their room.
+///
+/// The default is 30 minutes, the usual idle timeout of a web session: the
+/// stash exists to hand a result to a later request of the same user, and
+/// a result nobody came back for in that time most likely belongs to a
+/// session that has ended. Without a limit, ids handed out and never
+/// retrieved (abandoned cookies) would fill the stash for good, and every
+/// later [`stash`](EventualResult::stash) in the process would fail.
+/// `Duration::MAX` keeps entries until they are retrieved.
 ///
 /// # Examples
 ///
 /// ```
-/// crochet_core::set_stash_time_to_live(std::time::Duration::from_secs(15 * 60));
-/// # crochet_core::set_stash_time_to_live(std::time::Duration::MAX);
+/// use std::time::Duration;
+///
+/// // Long-running reports that users fetch the next day.
+/// crochet_core::set_stash_time_to_live(Duration::from_secs(24 * 60 * 60));
+/// # crochet_core::set_stash_time_to_live(Duration::from_secs(30 * 60));
 /// ```
-pub fn set_stash_time_to_live(ttl: std::time::Duration) {
-    lock().ttl = ttl;
+pub fn set_stash_time_to_live(ttl: Duration) {
+    lock(&global().inner).ttl = ttl;
 }
 
 /// The stash was full: the result comes back, unharmed.
@@ -195,37 +202,43 @@ impl<T> From<StashFull<T>> for Error {
     }
 }
 
-/// Parks `result` under a fresh id, unless the stash is full.
+/// Parks `result` under a fresh id of the process-wide stash, unless it is
+/// full.
 pub(crate) fn stash<T: Send + 'static>(result: EventualResult<T>) -> Result<StashId, StashFull<T>> {
-    let mut stash = lock();
-    let expired = stash.expire();
-    let outcome = stash.insert(result);
-    drop(stash);
-    drop(expired);
-    outcome
+    global().stash(result)
 }
 
-/// Reports the unseen panics of loop `loop_id`'s stashed results, once each.
-/// They stay stashed.
+/// Reports the unseen panics of loop `loop_id`'s results in the process-wide
+/// stash, once each. They stay stashed.
 pub(crate) fn report_unhandled(loop_id: LoopId) {
-    let unseen: Vec<Error> = lock()
-        .entries
-        .values()
-        .filter(|entry| entry.loop_id == loop_id)
-        .filter_map(|entry| (entry.take_unobserved)(&*entry.result))
-        .collect();
-    for err in &unseen {
-        unhandled::report(err);
-    }
+    global().report_unhandled(loop_id);
 }
 
-struct Stash {
+/// How long an unretrieved result stays stashed unless
+/// [`set_stash_time_to_live`] says otherwise; see there for why.
+const DEFAULT_TIME_TO_LIVE: Duration = Duration::from_secs(30 * 60);
+
+/// How many results the stash holds unless [`set_stash_capacity`] says
+/// otherwise.
+const DEFAULT_CAPACITY: usize = 65_536;
+
+/// A stash: results parked under ids, each to be retrieved once.
+///
+/// The process has one (behind [`global`]); a value of its own lets the
+/// loom models build a fresh one for each run, and its lock comes from the
+/// `sync` shim so that loom explores the interleavings inside it.
+pub(crate) struct Stash {
+    inner: Mutex<Inner>,
+}
+
+struct Inner {
     entries: HashMap<u128, Entry>,
     /// Ids in the order they were stashed, for the time to live; may hold
     /// ids already retrieved, which are skipped (and compacted away).
     order: VecDeque<(Instant, u128)>,
     capacity: usize,
     ttl: Duration,
+    ids: IdSource,
 }
 
 struct Entry {
@@ -238,6 +251,61 @@ struct Entry {
 }
 
 impl Stash {
+    pub(crate) fn new() -> Stash {
+        Stash {
+            inner: Mutex::new(Inner {
+                entries: HashMap::new(),
+                order: VecDeque::new(),
+                capacity: DEFAULT_CAPACITY,
+                ttl: DEFAULT_TIME_TO_LIVE,
+                ids: IdSource::new(),
+            }),
+        }
+    }
+
+    /// Parks `result` under a fresh id, unless the stash is full.
+    pub(crate) fn stash<T: Send + 'static>(
+        &self,
+        result: EventualResult<T>,
+    ) -> Result<StashId, StashFull<T>> {
+        let mut inner = lock(&self.inner);
+        let expired = inner.expire();
+        let outcome = inner.insert(result);
+        drop(inner);
+        // Dropped unlocked: dropping a result may report its panic.
+        drop(expired);
+        outcome
+    }
+
+    /// Takes the result stashed under `id`; see [`retrieve_result`].
+    pub(crate) fn retrieve<T: Send + 'static>(
+        &self,
+        id: StashId,
+    ) -> Result<EventualResult<T>, Error> {
+        let mut inner = lock(&self.inner);
+        let expired = inner.expire();
+        let result = inner.take::<T>(id);
+        drop(inner);
+        drop(expired);
+        result
+    }
+
+    /// Reports the unseen panics of loop `loop_id`'s stashed results, once
+    /// each. They stay stashed.
+    pub(crate) fn report_unhandled(&self, loop_id: LoopId) {
+        let unseen: Vec<Error> = lock(&self.inner)
+            .entries
+            .values()
+            .filter(|entry| entry.loop_id == loop_id)
+            .filter_map(|entry| (entry.take_unobserved)(&*entry.result))
+            .collect();
+        for err in &unseen {
+            unhandled::report(err);
+        }
+    }
+}
+
+impl Inner {
     fn insert<T: Send + 'static>(
         &mut self,
         result: EventualResult<T>,
@@ -255,7 +323,7 @@ impl Stash {
             take_unobserved: take_unobserved::<T>,
         };
         let id = loop {
-            let id = fresh_id();
+            let id = self.ids.fresh();
             if !self.entries.contains_key(&id) {
                 break id;
             }
@@ -304,40 +372,93 @@ impl Stash {
     }
 }
 
+/// Makes the ids: 128 bits that cannot be guessed from other ids, and that
+/// never repeat across the processes that `fork()` makes from one another.
+///
+/// An id is a counter hashed twice with SipHash under a random key, together
+/// with the process id and the moment the key was drawn. A child made by
+/// `fork()` inherits the key and the counter, so the process id is checked
+/// at every id: in a new process the source draws a new key. std draws keys
+/// from per-thread state that the child inherits too, so two children of
+/// one parent may draw the same new key; the process id in the hashed input
+/// (distinct for live processes), and the moment of the draw (distinct when
+/// a dead child's pid is reused), keep their ids apart all the same.
+struct IdSource {
+    pid: u32,
+    key: RandomState,
+    keyed_at: u128,
+    counter: u64,
+}
+
+impl IdSource {
+    fn new() -> IdSource {
+        IdSource {
+            pid: std::process::id(),
+            key: RandomState::new(),
+            keyed_at: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |since| since.as_nanos()),
+            counter: 0,
+        }
+    }
+
+    fn fresh(&mut self) -> u128 {
+        if std::process::id() != self.pid {
+            *self = IdSource::new();
+        }
+        let n = self.counter;
+        self.counter = self.counter.wrapping_add(1);
+        let half = |lane: u8| {
+            let mut hasher = self.key.build_hasher();
+            hasher.write_u8(lane);
+            hasher.write_u32(self.pid);
+            hasher.write_u128(self.keyed_at);
+            hasher.write_u64(n);
+            hasher.finish()
+        };
+        (u128::from(half(0)) << 64) | u128::from(half(1))
+    }
+}
+
 fn take_unobserved<T: 'static>(result: &(dyn Any + Send)) -> Option<Error> {
     result
         .downcast_ref::<EventualResult<T>>()
         .and_then(EventualResult::take_unobserved)
 }
 
-fn lock() -> MutexGuard<'static, Stash> {
-    static STASH: OnceLock<Mutex<Stash>> = OnceLock::new();
-    STASH
-        .get_or_init(|| {
-            Mutex::new(Stash {
-                entries: HashMap::new(),
-                order: VecDeque::new(),
-                capacity: 65_536,
-                ttl: Duration::MAX,
-            })
-        })
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
+/// The process-wide stash.
+#[cfg(not(all(test, crochet_loom)))]
+fn global() -> &'static Stash {
+    static STASH: OnceLock<Stash> = OnceLock::new();
+    STASH.get_or_init(Stash::new)
 }
 
-/// A 128-bit id that cannot be guessed from other ids: a counter hashed
-/// twice with SipHash under a random key drawn once per process.
-fn fresh_id() -> u128 {
-    static KEY: OnceLock<RandomState> = OnceLock::new();
-    // ORDERING: Relaxed: only uniqueness matters, which `fetch_add` gives.
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let key = KEY.get_or_init(RandomState::new);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let half = |lane: u8| {
-        let mut hasher = key.build_hasher();
-        hasher.write_u8(lane);
-        hasher.write_u64(n);
-        hasher.finish()
-    };
-    (u128::from(half(0)) << 64) | u128::from(half(1))
+/// The stash of the current loom run: loom's lock cannot outlive a run, so
+/// each run gets a fresh one, dropped when it ends.
+#[cfg(all(test, crochet_loom))]
+fn global() -> &'static Stash {
+    loom::lazy_static! {
+        static ref STASH: Stash = Stash::new();
+    }
+    &STASH
+}
+
+#[cfg(all(test, not(crochet_loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_time_to_live_is_finite() {
+        let stash = Stash::new();
+        let ttl = lock(&stash.inner).ttl;
+        assert_eq!(ttl, DEFAULT_TIME_TO_LIVE);
+        assert!(ttl <= Duration::from_secs(24 * 60 * 60), "{ttl:?}");
+    }
+
+    #[test]
+    fn ids_of_one_source_do_not_repeat() {
+        let mut ids = IdSource::new();
+        let seen: std::collections::HashSet<u128> = (0..10_000).map(|_| ids.fresh()).collect();
+        assert_eq!(seen.len(), 10_000);
+    }
 }

@@ -2,8 +2,8 @@
 //! or loom's when the crate is built for the loom models
 //! (`RUSTFLAGS="--cfg crochet_loom" cargo test -p crochet-core --release`).
 //!
-//! Only the result slot, the cancellation token and the registry go through
-//! this shim; the reactor thread, the stash and the hooks use std directly
+//! The result slot, the cancellation token, the registry and the stash go
+//! through this shim; the reactor thread and the hooks use std directly
 //! because loom does not model threads that outlive a model.
 
 #[cfg(not(all(test, crochet_loom)))]
