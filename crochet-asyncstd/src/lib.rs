@@ -54,6 +54,12 @@
 //! - [`start`]: a private loop on a thread of its own, stopped by
 //!   [`EventLoop::shutdown`] or when its last handle is dropped.
 //!
+//! A blocking wait is refused with
+//! [`Error::WaitInReactorThread`](crochet_core::Error::WaitInReactorThread)
+//! on the loop's thread, the only one that runs its work. async-std's own
+//! threads (`task::spawn`, `task::spawn_blocking`) never run it, so a wait
+//! there cannot deadlock the loop and is allowed.
+//!
 //! # Cancel safety
 //!
 //! Cancelling work ([`EventualResult::cancel`], or a

@@ -59,3 +59,21 @@ fn dropping_the_last_handle_stops_the_loop() {
     let thread = dropped_rx.recv_timeout(LONG).unwrap();
     assert_eq!(thread.as_deref(), Some("crochet-async-std"));
 }
+
+#[test]
+fn only_the_loops_own_thread_refuses_waits() {
+    // The loop's executor is crochet's alone, on a thread that is marked;
+    // async-std's own executor and blocking pool run on other threads, where
+    // a wait blocks nothing of the loop's and is allowed.
+    let reactor = crochet_asyncstd::start();
+    let inner = reactor.clone();
+    let seen = reactor.wait_for(LONG, move || async move {
+        let on_loop = inner.wait_for(LONG, || async { 1 });
+        let spawned = inner.clone();
+        let spawned = task::spawn(async move { spawned.wait_for(LONG, || async { 2 }) }).await;
+        let blocking = task::spawn_blocking(move || inner.wait_for(LONG, || async { 3 })).await;
+        (on_loop, spawned, blocking)
+    });
+    assert_eq!(seen, Ok((Err(Error::WaitInReactorThread), Ok(2), Ok(3))));
+    assert!(reactor.shutdown(LONG));
+}

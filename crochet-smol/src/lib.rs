@@ -48,6 +48,15 @@
 //! - [`no_setup`] and [`attach`]: for applications that already drive a smol
 //!   executor; the work runs on it, and crochet never stops it.
 //!
+//! A blocking wait is refused with [`Error::WaitInReactorThread`] wherever
+//! it could deadlock the loop: on the thread of a loop crochet runs, in
+//! crochet's own work, and on the threads that drive an attached executor
+//! through [`run`]. A thread that drives an attached executor with
+//! `smol::block_on(executor.run(..))` itself is not recognised outside
+//! crochet's own work: smol marks nothing on it. `smol::unblock` and smol's
+//! global executor (`smol::spawn`) run on other threads, where a wait is
+//! allowed.
+//!
 //! # Cancel safety
 //!
 //! Cancelling work ([`EventualResult::cancel`], or a
@@ -95,6 +104,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
 
+use std::future::Future;
 use std::sync::Arc;
 
 use crochet_core::{Error, EventLoop, GlobalLoop, LoopId};
@@ -102,7 +112,7 @@ use smol::Executor;
 
 // The `Reactor` over a smol executor, owned or attached.
 mod reactor;
-use reactor::{start_owned, Attached};
+use reactor::{start_owned, Attached, DrivingMark};
 
 /// The process-wide smol loop: the one [`setup`] started, or the one
 /// [`no_setup`] attached.
@@ -163,11 +173,15 @@ pub fn start() -> EventLoop {
 /// the application's executor. Shutting the loop down fails its pending
 /// work but leaves the executor to the application.
 ///
-/// The application must keep driving `executor` (for example with
-/// `smol::block_on(executor.run(..))` on threads of its own). Crochet cannot
-/// tell those threads apart from others outside its own tasks, so a blocking
-/// wait there is not refused: call it from threads that do not drive the
-/// executor.
+/// The application must keep driving `executor` on threads of its own,
+/// with [`run`] (`crochet_smol::run(&reactor, &executor, future)`) where it
+/// would write `smol::block_on(executor.run(future))`. A blocking wait for
+/// this loop's results is then refused with [`Error::WaitInReactorThread`]
+/// on those threads, in every task of the executor. A thread that drives the
+/// executor with `smol::block_on(executor.run(..))` itself is not
+/// recognised (smol marks nothing on it): a blocking wait in a task there
+/// blocks that thread, and if it is the executor's only one, the work too,
+/// until the wait's timeout.
 ///
 /// # Errors
 ///
@@ -197,7 +211,8 @@ pub fn no_setup(executor: Arc<Executor<'static>>) -> Result<EventLoop, Error> {
 
 /// A private loop over the application's own smol executor, as [`no_setup`]
 /// makes but not process-wide: work is spawned on `executor`, no thread is
-/// started, and shutting the loop down leaves the executor running.
+/// started, and shutting the loop down leaves the executor running. Drive
+/// the executor with [`run`], as [`no_setup`] explains.
 ///
 /// # Examples
 ///
@@ -225,4 +240,36 @@ pub fn no_setup(executor: Arc<Executor<'static>>) -> Result<EventLoop, Error> {
 /// ```
 pub fn attach(executor: Arc<Executor<'static>>) -> EventLoop {
     EventLoop::new(LoopId::new(), Attached(executor))
+}
+
+/// Drives `executor` on the calling thread until `future` completes, as
+/// `smol::block_on(executor.run(future))` does, with the thread marked as
+/// one of `reactor`'s meanwhile: a blocking wait for `reactor`'s results in
+/// a task there, or in `future`, is refused with
+/// [`Error::WaitInReactorThread`] instead of blocking the executor. Once
+/// `run` returns, the thread may wait again. Blocking code handed to
+/// `smol::unblock` runs on other threads and may wait.
+///
+/// Use it for the executor of a loop made by [`no_setup`] or [`attach`].
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use crochet_core::Error;
+///
+/// let executor = Arc::new(smol::Executor::new());
+/// let reactor = crochet_smol::attach(executor.clone());
+/// let on_executor = reactor.clone();
+/// let refused = crochet_smol::run(&reactor, &executor, async move {
+///     // A wait on the executor's thread would block the work it waits for.
+///     on_executor.wait_for(Duration::from_secs(5), || async { 1 })
+/// });
+/// assert_eq!(refused, Err(Error::WaitInReactorThread));
+/// assert!(!reactor.is_reactor_thread());
+/// ```
+pub fn run<T>(reactor: &EventLoop, executor: &Executor<'_>, future: impl Future<Output = T>) -> T {
+    let _driving = DrivingMark::enter(reactor.id());
+    smol::block_on(executor.run(future))
 }

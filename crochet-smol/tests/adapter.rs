@@ -4,7 +4,7 @@
 use std::sync::mpsc::{self, Sender};
 use std::sync::Arc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crochet_core::{Error, EventLoop};
 use smol::{Executor, Timer};
@@ -69,4 +69,79 @@ fn dropping_the_last_handle_stops_the_loop() {
     assert_eq!(pending.wait(LONG), Err(Error::ReactorStopped));
     let thread = dropped_rx.recv_timeout(LONG).unwrap();
     assert_eq!(thread.as_deref(), Some("crochet-smol"));
+}
+
+/// How long a wait that should be refused may block before it times out:
+/// long enough that a refusal is never confused with a timeout, short
+/// enough that a regression fails the test instead of hanging it.
+const REFUSAL_DEADLINE: Duration = Duration::from_secs(2);
+
+/// Waits, on the calling thread, for work of `reactor` that never finishes,
+/// then cancels it; returns the outcome and how long the wait took.
+fn wait_on_pending(reactor: &EventLoop) -> (Result<(), Error>, Duration) {
+    let pending = reactor.run_in_reactor(std::future::pending::<()>);
+    let started = Instant::now();
+    let outcome = pending.wait(REFUSAL_DEADLINE);
+    let took = started.elapsed();
+    pending.cancel();
+    (outcome, took)
+}
+
+#[test]
+fn an_executor_driven_through_crochet_refuses_waits_in_its_tasks() {
+    let executor = Arc::new(Executor::new());
+    let reactor = crochet_smol::attach(executor.clone());
+    let (stop, stopped) = smol::channel::bounded::<()>(1);
+    let (driver, on_driver) = (executor.clone(), reactor.clone());
+    let app = thread::spawn(move || {
+        crochet_smol::run(&on_driver, &driver, stopped.recv()).unwrap();
+        // Its own `run` has returned: the thread may wait again.
+        on_driver.is_reactor_thread()
+    });
+    // A task of the application, on the thread that drives the executor.
+    let inner = reactor.clone();
+    let (refused, blocking) = smol::block_on(executor.spawn(async move {
+        let refused = wait_on_pending(&inner);
+        let blocking = smol::unblock(move || inner.wait_for(LONG, || async { 3 })).await;
+        (refused, blocking)
+    }));
+    let (outcome, took) = refused;
+    assert_eq!(outcome, Err(Error::WaitInReactorThread));
+    assert!(took < REFUSAL_DEADLINE / 4, "refused after {took:?}");
+    // Blocking code off the executor's threads may wait.
+    assert_eq!(blocking, Ok(3));
+    stop.send_blocking(()).unwrap();
+    assert!(!app.join().unwrap());
+}
+
+#[test]
+fn which_threads_of_a_smol_executor_are_recognised() {
+    // An executor the application drives with `smol::block_on` itself:
+    // crochet sees its thread only while one of its own tasks is polled.
+    let executor = Arc::new(Executor::new());
+    let reactor = crochet_smol::attach(executor.clone());
+    let (stop, stopped) = smol::channel::bounded::<()>(1);
+    let driver = executor.clone();
+    let app = thread::spawn(move || smol::block_on(driver.run(stopped.recv())));
+    let inner = reactor.clone();
+    let in_app_task = smol::block_on(executor.spawn(async move { inner.is_reactor_thread() }));
+    assert!(!in_app_task, "an application's task is not recognised");
+    let inner = reactor.clone();
+    let in_work = reactor.wait_for(LONG, move || async move { inner.is_reactor_thread() });
+    assert_eq!(in_work, Ok(true));
+    stop.send_blocking(()).unwrap();
+    app.join().unwrap().unwrap();
+    // A loop crochet runs: its thread is marked; `smol::unblock` and smol's
+    // global executor run elsewhere, and a wait there cannot block the loop.
+    let owned = crochet_smol::start();
+    let inner = owned.clone();
+    let seen = owned.wait_for(LONG, move || async move {
+        let unblocked = inner.clone();
+        let unblocked = smol::unblock(move || unblocked.is_reactor_thread()).await;
+        let global = inner.clone();
+        let global = smol::spawn(async move { global.is_reactor_thread() }).await;
+        (inner.is_reactor_thread(), unblocked, global)
+    });
+    assert_eq!(seen, Ok((true, false, false)));
+    assert!(owned.shutdown(LONG));
 }

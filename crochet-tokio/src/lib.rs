@@ -46,9 +46,21 @@
 //!   the work runs on the application's runtime, which crochet never stops.
 //!
 //! A blocking wait is refused with [`Error::WaitInReactorThread`] wherever
-//! it could deadlock the loop: on its dedicated thread and wherever a task
-//! (or `block_on`) of its runtime is being polled. Blocking code in
-//! `tokio::task::spawn_blocking` or `block_in_place` may wait.
+//! it could deadlock the loop: on its dedicated thread, on every thread
+//! that runs its runtime's scheduler (a worker of a multi-thread runtime,
+//! the thread inside a current-thread runtime's `block_on`), in a task
+//! inside `tokio::task::unconstrained` as in any other, and in a
+//! multi-thread runtime's `block_on` while tokio's cooperative budget
+//! constrains it. Blocking code in `tokio::task::spawn_blocking` or
+//! `block_in_place` may wait, and so may a thread that only entered the
+//! runtime (`Handle::enter`) or whose own `block_on` has returned. This
+//! holds for a runtime crochet built and for one attached with
+//! [`no_setup`] or [`attach`] alike.
+//!
+//! One place is not recognised: `tokio::task::unconstrained` inside the
+//! `block_on` of a multi-thread runtime, whose thread is not a worker. There
+//! a wait blocks that thread only, while the workers go on running the
+//! work; it returns when the work is done or at its timeout.
 //!
 //! # Tokio's features
 //!

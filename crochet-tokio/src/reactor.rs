@@ -2,6 +2,8 @@
 //! tokio task; a runtime that crochet owns lives on a [`ReactorThread`]
 //! until the loop stops.
 
+use std::cell::Cell;
+use std::future::Future;
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
@@ -44,8 +46,9 @@ impl Reactor for Tokio {
     fn is_reactor_thread(&self) -> bool {
         // Threads polling crochet's own tasks are recognised by the core;
         // this catches the application's tasks (and `block_on`) on the
-        // runtime's threads, while blocking code there may still wait.
-        self.in_runtime() && polling_a_task()
+        // runtime's threads, with a budget or without one, while blocking
+        // code there may still wait.
+        self.in_runtime() && (polling_a_task() || runs_a_scheduler())
     }
 
     fn shutdown(&self, timeout: Duration) -> bool {
@@ -100,9 +103,10 @@ impl Drop for OwnedRuntime {
 /// `spawn_blocking`, `block_in_place` and plain threads without one, but
 /// has no stable call that tells which (`tokio::task::try_id` is `Some` in
 /// `spawn_blocking` too). So this spends the budget until tokio says to
-/// yield, then restores it.
+/// yield, then restores it. A task inside `tokio::task::unconstrained` has
+/// no budget either: [`runs_a_scheduler`] recognises it.
 pub(crate) fn polling_a_task() -> bool {
-    let mut cx = Context::from_waker(noop_waker());
+    let mut cx = Context::from_waker(probe_waker());
     // Dropped last, this restores the budget as it was before this call.
     let Poll::Ready(_restore) = coop::poll_proceed(&mut cx) else {
         return true;
@@ -118,21 +122,52 @@ pub(crate) fn polling_a_task() -> bool {
     })
 }
 
-/// A waker for `poll_proceed`, which wants one for the yield it asks for.
-fn noop_waker() -> &'static Waker {
-    static NOOP: OnceLock<Waker> = OnceLock::new();
-    NOOP.get_or_init(|| Waker::from(Arc::new(Noop)))
+/// Whether the calling thread is running a tokio scheduler: a worker of a
+/// multi-thread runtime holding its core, or the thread inside a
+/// current-thread runtime's `block_on`, budget or not.
+///
+/// A task that yields hands its waker to the scheduler of its thread,
+/// which wakes it after the other ready tasks; where there is none (a plain
+/// thread, `spawn_blocking`, and `block_in_place`, whose worker has handed
+/// its core to another thread) the waker is woken at once. So this polls
+/// `yield_now` once and sees whether it was woken. A deferred wake-up costs
+/// the scheduler one more look at its driver before it parks.
+pub(crate) fn runs_a_scheduler() -> bool {
+    WOKEN.with(|woken| woken.set(false));
+    let mut cx = Context::from_waker(probe_waker());
+    let yielded = std::pin::pin!(tokio::task::yield_now());
+    // The first poll of `yield_now` always returns `Pending`.
+    let _ = yielded.poll(&mut cx);
+    !WOKEN.with(Cell::get)
 }
 
-struct Noop;
+thread_local! {
+    /// Set when the probe's waker is woken on this thread.
+    static WOKEN: Cell<bool> = const { Cell::new(false) };
+}
 
-impl Wake for Noop {
-    fn wake(self: Arc<Self>) {}
+/// The probes' waker. A wake-up that tokio defers runs later, on the
+/// scheduler's thread, where it only sets a flag the next probe resets.
+fn probe_waker() -> &'static Waker {
+    static PROBE: OnceLock<Waker> = OnceLock::new();
+    PROBE.get_or_init(|| Waker::from(Arc::new(Probe)))
+}
+
+struct Probe;
+
+impl Wake for Probe {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        WOKEN.with(|woken| woken.set(true));
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::polling_a_task;
+    use super::{polling_a_task, runs_a_scheduler};
 
     // Why `is_reactor_thread` reads the cooperative budget: tokio's task id and
     // current handle are the same in a task and in `spawn_blocking`.
@@ -171,5 +206,40 @@ mod tests {
         assert!(app.block_on(async { polling_a_task() }));
         let _entered = app.enter();
         assert!(!polling_a_task());
+    }
+
+    // Why it also asks where a yield's wake-up goes: inside `unconstrained`
+    // a task has no budget, as blocking code has none, but it runs on a
+    // scheduler's thread.
+    #[test]
+    fn the_scheduler_tells_unconstrained_tasks_from_blocking_code() {
+        use tokio::task::{block_in_place, spawn_blocking, unconstrained};
+
+        let probes = || (polling_a_task(), runs_a_scheduler());
+        assert_eq!(probes(), (false, false));
+        for multi_thread in [true, false] {
+            let mut builder = if multi_thread {
+                tokio::runtime::Builder::new_multi_thread()
+            } else {
+                tokio::runtime::Builder::new_current_thread()
+            };
+            let app = builder.worker_threads(2).build().unwrap();
+            let seen = app.block_on(app.spawn(async move {
+                let task = probes();
+                // Probing again and again defers nothing the task notices.
+                let unconstrained =
+                    unconstrained(async { (0..1000).fold(None, |_, _| Some(probes())) });
+                let in_place = multi_thread.then(|| block_in_place(probes));
+                let blocking = spawn_blocking(probes).await.unwrap();
+                (task, unconstrained.await, in_place, blocking)
+            }));
+            let in_place = multi_thread.then_some((false, false));
+            let expected = ((true, true), Some((false, true)), in_place, (false, false));
+            assert_eq!(seen.unwrap(), expected);
+            // Only a current-thread runtime runs its scheduler in `block_on`.
+            assert_eq!(app.block_on(async { probes() }), (true, !multi_thread));
+            let unconstrained = app.block_on(unconstrained(async { probes() }));
+            assert_eq!(unconstrained, (false, !multi_thread));
+        }
     }
 }

@@ -4,7 +4,7 @@
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crochet_core::{Error, EventLoop};
+use crochet_core::{CancellationToken, Error, EventLoop};
 use tokio::runtime::Runtime;
 
 use crochet_tokio::{attach, no_setup, setup, start, Builder};
@@ -229,4 +229,141 @@ fn a_loop_can_be_started_and_dropped_in_another_runtimes_async_code() {
         answer
     });
     assert_eq!(answer, Ok(6));
+}
+
+/// How long a wait that should be refused may block before it times out:
+/// long enough that a refusal is never confused with a timeout, short
+/// enough that a regression fails the test instead of hanging it.
+const REFUSAL_DEADLINE: Duration = Duration::from_secs(2);
+
+/// Waits, on the calling thread, for work of `reactor` that never finishes,
+/// then cancels it; returns the outcome and how long the wait took.
+fn wait_on_pending(reactor: &EventLoop) -> (Result<(), Error>, Duration) {
+    let pending = reactor.run_in_reactor(std::future::pending::<()>);
+    let started = Instant::now();
+    let outcome = pending.wait(REFUSAL_DEADLINE);
+    let took = started.elapsed();
+    pending.cancel();
+    (outcome, took)
+}
+
+/// Checks that a wait was refused, and at once rather than after its
+/// deadline.
+fn assert_refused_at_once(place: &str, (outcome, took): (Result<(), Error>, Duration)) {
+    assert_eq!(outcome, Err(Error::WaitInReactorThread), "{place}");
+    assert!(
+        took < REFUSAL_DEADLINE / 4,
+        "{place}: refused after {took:?}"
+    );
+}
+
+#[test]
+fn unconstrained_tasks_of_the_runtime_may_not_wait() {
+    // A task that tokio's cooperative budget does not constrain, left
+    // running by the work.
+    each_kind(|reactor, threads| {
+        let inner = reactor.clone();
+        let seen = reactor.wait_for(LONG, move || async move {
+            let spawned = tokio::spawn(tokio::task::unconstrained(async move {
+                wait_on_pending(&inner)
+            }));
+            spawned.await.unwrap()
+        });
+        assert_refused_at_once(threads, seen.unwrap());
+    });
+    // The application's own current-thread runtime: its tasks and its
+    // `block_on` run on the thread that calls `block_on`.
+    let app = app_runtime(false);
+    let reactor = attach(app.handle().clone());
+    let inner = reactor.clone();
+    let in_task = app.block_on(app.spawn(tokio::task::unconstrained(async move {
+        wait_on_pending(&inner)
+    })));
+    assert_refused_at_once("an application's task", in_task.unwrap());
+    let in_block_on = app.block_on(tokio::task::unconstrained(async {
+        wait_on_pending(&reactor)
+    }));
+    assert_refused_at_once("an application's block_on", in_block_on);
+}
+
+#[test]
+fn blocking_code_may_still_wait_in_and_out_of_unconstrained_tasks() {
+    let multi = Builder::new_multi_thread()
+        .worker_threads(2)
+        .start()
+        .unwrap();
+    let app = app_runtime(true);
+    let attached = attach(app.handle().clone());
+    for reactor in [&multi, &attached] {
+        let inner = reactor.clone();
+        let seen = reactor.wait_for(LONG, move || async move {
+            let in_place = inner.clone();
+            let in_place = tokio::spawn(async move {
+                tokio::task::block_in_place(|| in_place.wait_for(LONG, || async { 1 }))
+            });
+            let unconstrained = inner.clone();
+            let unconstrained = tokio::spawn(tokio::task::unconstrained(async move {
+                tokio::task::block_in_place(|| unconstrained.wait_for(LONG, || async { 2 }))
+            }));
+            let blocking =
+                tokio::task::spawn_blocking(move || inner.wait_for(LONG, || async { 3 }));
+            (
+                in_place.await.unwrap(),
+                unconstrained.await.unwrap(),
+                blocking.await.unwrap(),
+            )
+        });
+        assert_eq!(seen, Ok((Ok(1), Ok(2), Ok(3))));
+    }
+    assert!(multi.shutdown(LONG));
+    // A thread that entered the runtime without running it, and one whose
+    // own `block_on` has returned.
+    let entered = app.enter();
+    assert_eq!(attached.wait_for(LONG, || async { 4 }), Ok(4));
+    drop(entered);
+    let current = app_runtime(false);
+    let on_current = attach(current.handle().clone());
+    assert_eq!(current.block_on(async { 5 }), 5);
+    let stop = CancellationToken::new();
+    std::thread::scope(|scope| {
+        // Another thread drives the runtime now.
+        scope.spawn(|| current.block_on(stop.cancelled()));
+        assert_eq!(on_current.wait_for(LONG, || async { 6 }), Ok(6));
+        stop.cancel();
+    });
+}
+
+#[test]
+fn which_threads_of_a_tokio_runtime_are_recognised() {
+    // Each place a blocking wait can be attempted, and whether the loop
+    // recognises it as one of its runtime's threads.
+    let app = app_runtime(true);
+    let reactor = attach(app.handle().clone());
+    let is_reactor_thread = |reactor: &EventLoop| reactor.is_reactor_thread();
+    let inner = reactor.clone();
+    let seen = app.block_on(app.spawn(async move {
+        let task = is_reactor_thread(&inner);
+        let unconstrained = tokio::task::unconstrained(async { is_reactor_thread(&inner) }).await;
+        let in_place = tokio::task::block_in_place(|| is_reactor_thread(&inner));
+        let blocking = inner.clone();
+        let blocking = tokio::task::spawn_blocking(move || is_reactor_thread(&blocking))
+            .await
+            .unwrap();
+        (task, unconstrained, in_place, blocking)
+    }));
+    assert_eq!(seen.unwrap(), (true, true, false, false));
+    // The application's `block_on` of a multi-thread runtime is recognised
+    // by its budget only: unconstrained, it is not, and a wait there blocks
+    // that thread alone while the workers run the work.
+    assert!(app.block_on(async { is_reactor_thread(&reactor) }));
+    let unconstrained = app.block_on(tokio::task::unconstrained(async {
+        is_reactor_thread(&reactor)
+    }));
+    assert!(!unconstrained);
+    let inner = reactor.clone();
+    let outcome = app.block_on(tokio::task::unconstrained(async move {
+        inner.wait_for(LONG, || async { 7 })
+    }));
+    assert_eq!(outcome, Ok(7));
+    assert!(!is_reactor_thread(&reactor));
 }
