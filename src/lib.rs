@@ -73,7 +73,7 @@
 //! |---|---|---|
 //! | none | everything else in this crate; [`setup`] and [`start`] | the built-in reactor: one std thread driving runtime-independent futures, channels and closures (no I/O, no timers) |
 //! | `tokio` | the module `tokio`: `setup`, `start`, `no_setup`, `attach`, `Builder` | a tokio runtime (current-thread, multi-thread, or the application's own) |
-//! | `smol` | the module `smol`: `setup`, `start`, `no_setup`, `attach` | a smol executor (crochet's own, or the application's) |
+//! | `smol` | the module `smol`: `setup`, `start`, `no_setup`, `attach`, `run` | a smol executor (crochet's own, or the application's) |
 //! | `async-std` | the module `async_std`: `setup`, `start` | async-std (discontinued upstream; supported for the programs that still use it) |
 //! | `macros` | the attributes `wait_for` and `run_in_reactor` | the loop they name, or [`default_loop`] |
 //!
@@ -143,7 +143,7 @@ pub use crochet_core::{
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub use crochet_tokio as tokio;
 
-/// Crochet over smol: `setup`, `start`, `no_setup` and `attach`.
+/// Crochet over smol: `setup`, `start`, `no_setup`, `attach` and `run`.
 ///
 /// Needs the feature `smol`.
 #[cfg(feature = "smol")]

@@ -52,7 +52,9 @@ impl<T> EventualResult<T> {
     /// - [`Error::WaitInReactorThread`] at once on the reactor thread;
     /// - [`Error::AlreadyRetrieved`] if an earlier wait took the value;
     /// - the work's failure: [`Error::Cancelled`], [`Error::Panicked`] or
-    ///   [`Error::ReactorStopped`].
+    ///   [`Error::ReactorStopped`];
+    /// - [`Error::StartedBeforeFork`] instead of blocking, in a process
+    ///   forked after the loop started.
     ///
     /// # Examples
     ///

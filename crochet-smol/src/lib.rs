@@ -126,6 +126,16 @@ static GLOBAL: GlobalLoop = GlobalLoop::new();
 ///
 /// If the operating system cannot create the reactor thread.
 ///
+/// # Fork
+///
+/// A process made by `fork()` gets a copy of the loop but not its runtime's
+/// thread. There, every use of a loop started before the fork fails at once
+/// with `Error::StartedBeforeFork`: new work, waits on results submitted
+/// before the fork, `wait_for`, and `setup()`, which still returns that
+/// loop. Call `setup()` only after forking: in a pre-fork server, in each
+/// worker process, not in the parent (or start a private loop in the child
+/// with `start`).
+///
 /// # Examples
 ///
 /// ```
