@@ -365,7 +365,7 @@ pub fn a_waker_whose_drop_reenters_crochet_does_not_deadlock<R: Runtime>() {
         // The slot: the replaced waker owns the loop's last handle, whose
         // drop shuts the loop down and so settles this very result.
         let (event_loop, owned) = R::start();
-        let result = event_loop.run_in_reactor(|| std::future::pending::<()>());
+        let result = event_loop.run_in_reactor(std::future::pending::<()>);
         let mut result = std::pin::pin!(result);
         let last_handle = DropAction::waker(move || drop(event_loop));
         assert!(result
