@@ -1,6 +1,7 @@
 //! What the tests share: time bounds, the collecting unhandled-error hook,
 //! drop probes, gates, and a way to keep every reactor thread busy.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::mpsc::{self, RecvTimeoutError, TryRecvError};
 use std::sync::{Mutex, Once, PoisonError};
@@ -32,8 +33,14 @@ pub fn init() {
     static INIT: Once = Once::new();
     INIT.call_once(|| {
         crochet::set_unhandled_error_hook(|err| {
+            // Counted by panic message, so that a test that causes thousands
+            // of reports can count its own in constant time.
+            let key = match err {
+                Error::Panicked(failure) => failure.message().to_owned(),
+                other => other.to_string(),
+            };
             let mut reports = REPORTS.lock().unwrap_or_else(PoisonError::into_inner);
-            reports.push(err.to_string());
+            *reports.entry(key).or_insert(0) += 1;
         });
         let default = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
@@ -62,13 +69,12 @@ pub fn fail<T>(message: String) -> T {
 
 /// How many unhandled failures with exactly this panic message were reported.
 pub fn reports(message: &str) -> usize {
-    let quoted = format!("'{message}'");
     REPORTS
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .iter()
-        .filter(|report| report.contains(&quoted))
-        .count()
+        .get(message)
+        .copied()
+        .unwrap_or(0)
 }
 
 /// Asserts that `outcome` is the panic `message`, submitted from the suite.
@@ -223,5 +229,6 @@ pub fn hold_reactor<R: Runtime>(event_loop: &EventLoop) -> Option<Held> {
 /// keeps them off stderr.
 pub const EXPECTED: &str = "expected panic: ";
 
-/// The failures reported to the unhandled-error hook, as displayed.
-static REPORTS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+/// How often each failure was reported to the unhandled-error hook: by panic
+/// message for panics, as displayed for anything else.
+static REPORTS: Mutex<BTreeMap<String, usize>> = Mutex::new(BTreeMap::new());
