@@ -14,6 +14,7 @@ use crate::reactor::{LoopId, Reactor, Task};
 use crate::registry::Registry;
 use crate::slot::{self, By, Settle, Slot};
 use crate::spin::{self, WaitStrategy};
+use crate::stop::StopLatch;
 use crate::{stash, task};
 
 /// A handle to an event loop: a reactor running on its own thread(s), to
@@ -48,6 +49,8 @@ struct Handle {
 pub(crate) struct LoopCore {
     pub(crate) id: LoopId,
     pub(crate) registry: Registry,
+    /// Makes every `shutdown` wait until the pending results are failed.
+    stopping: StopLatch,
     reactor: Box<dyn Reactor>,
     /// The process the loop was started in. A child made by `fork()` has a
     /// copy of the loop but not its reactor thread: there, the loop fails
@@ -67,6 +70,7 @@ impl LoopCore {
         LoopCore {
             id,
             registry: Registry::new(),
+            stopping: StopLatch::new(),
             reactor,
             pid: std::process::id(),
             spin_nanos: AtomicU64::new(nanos(WaitStrategy::DEFAULT.budget())),
@@ -96,11 +100,13 @@ impl LoopCore {
             // forever by threads that were not copied: touch nothing.
             return false;
         }
-        for slot in self.registry.stop() {
-            slot.fail(Error::ReactorStopped, By::Outsider);
-            slot::release(slot);
+        if let Some(_failing) = self.stopping.begin() {
+            for slot in self.registry.stop() {
+                slot.fail(Error::ReactorStopped, By::Outsider);
+                slot::release(slot);
+            }
+            stash::report_unhandled(self.id);
         }
-        stash::report_unhandled(self.id);
         self.reactor.shutdown(timeout)
     }
 }

@@ -42,6 +42,8 @@ mod task;
 mod registry;
 // Values under stable indices, shrinking when mostly empty.
 mod slab;
+// Every `shutdown` returns after the pending results are failed.
+mod stop;
 
 mod builtin;
 pub use builtin::{setup, start};

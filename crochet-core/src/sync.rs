@@ -11,12 +11,16 @@ pub(crate) use std::sync::{
     atomic::{AtomicBool, Ordering},
     Condvar, Mutex, MutexGuard,
 };
+#[cfg(not(all(test, crochet_loom)))]
+pub(crate) use std::thread::{current as current_thread, ThreadId};
 
 #[cfg(all(test, crochet_loom))]
 pub(crate) use loom::sync::{
     atomic::{AtomicBool, Ordering},
     Condvar, Mutex, MutexGuard,
 };
+#[cfg(all(test, crochet_loom))]
+pub(crate) use loom::thread::{current as current_thread, ThreadId};
 
 /// Locks `mutex`, ignoring poisoning.
 ///

@@ -90,6 +90,5 @@ fixture::stamp_suite! {
     runtime::dropped_await_loses_nothing,
     runtime::cancel_and_shutdown_wake_an_awaiting_task,
     model::random_operations_match_the_model,
-    #[ignore = "a second shutdown returns while the first still fails pending results"]
     model::second_shutdown_returns_after_every_pending_result_failed,
 }

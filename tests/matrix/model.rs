@@ -43,7 +43,7 @@ pub fn random_operations_match_the_model<R: Runtime>() {
 /// A shutdown that returns while another one is still failing the pending
 /// results must not leave any of them pending: the second caller, too, is
 /// promised that every pending result has failed. Found by the random
-/// sequences; ignored until it is fixed (see `SECOND_SHUTDOWN_WAITS`).
+/// sequences (see `SECOND_SHUTDOWN_WAITS`).
 pub fn second_shutdown_returns_after_every_pending_result_failed<R: Runtime>() {
     let fx = Fixture::<R>::new();
     // The first shutdown fails `first` before `second` (they share a shard),
@@ -92,11 +92,11 @@ impl Wake for BlockingWaker {
 const DEFAULT_SEED: u64 = 0x00C0_C4E7_0000;
 
 /// Whether a shutdown that returns while another is still failing the
-/// pending results waits for them too, as its documentation promises. Today
-/// it does not (`second_shutdown_returns_after_every_pending_result_failed`
-/// shows it); until that is fixed the model accepts a result still pending
-/// after such a shutdown, and the fix turns this on.
-const SECOND_SHUTDOWN_WAITS: bool = false;
+/// pending results waits for them too, as its documentation promises
+/// (`second_shutdown_returns_after_every_pending_result_failed` shows it
+/// does); with `false`, the model would accept a result still pending after
+/// such a shutdown.
+const SECOND_SHUTDOWN_WAITS: bool = true;
 
 /// How many sequences run per runtime when `CROCHET_MODEL_SEQUENCES` is not
 /// set: a few seconds in a debug build.
