@@ -59,6 +59,7 @@ fn a_loop_started_before_fork_fails_fast_in_the_child() {
     let _turn = one_at_a_time();
     let reactor = crochet::setup();
     let pending = reactor.run_in_reactor(std::future::pending::<()>);
+    let awaited = reactor.run_in_reactor(std::future::pending::<()>);
 
     let outcome = in_child(|| {
         // A new submit fails at once, before anything reaches the reactor.
@@ -71,6 +72,8 @@ fn a_loop_started_before_fork_fails_fast_in_the_child() {
         check_started_before_fork("a wait on a result of the parent", err, took)?;
         let (err, took) = timed(|| pending.wait(Duration::MAX));
         check_started_before_fork("a wait without a deadline", err, took)?;
+        let (err, took) = timed(|| crochet::block_on(awaited));
+        check_started_before_fork("awaiting a result of the parent", err, took)?;
         let (err, took) = timed(|| reactor.wait_for(WAIT, || async { 3 }));
         check_started_before_fork("wait_for", err, took)?;
         // setup() in the child still names the parent's loop.

@@ -204,6 +204,9 @@ impl<T> Slot<T> {
     pub(crate) fn poll_take(&self, cx: &mut Context<'_>) -> Poll<Result<T, Error>> {
         match self.register(cx.waker(), |state| &mut state.waker, State::take) {
             Some(result) => Poll::Ready(result),
+            // In a child forked after the loop started, nothing would ever
+            // wake this task.
+            None if self.core.started_before_fork() => Poll::Ready(Err(Error::StartedBeforeFork)),
             None => Poll::Pending,
         }
     }
