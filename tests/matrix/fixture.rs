@@ -50,10 +50,9 @@ pub trait Runtime: 'static {
     /// The name of the setup, as in the test paths; it also makes the panic
     /// messages of different setups distinct.
     const NAME: &'static str;
-    /// How many threads run the loop's work, when the test knows it. Tests
-    /// that need the reactor busy block them all; when `None`, they check
-    /// what they can without doing so.
-    const REACTOR_THREADS: Option<usize>;
+    /// How many threads run the loop's work. Tests that need the reactor
+    /// busy block them all.
+    const REACTOR_THREADS: usize;
     /// What the test must keep alive beside the loop, such as the runtime
     /// an attached loop runs on.
     type Owned;
@@ -126,7 +125,7 @@ pub struct Builtin;
 
 impl Runtime for Builtin {
     const NAME: &'static str = "builtin";
-    const REACTOR_THREADS: Option<usize> = Some(1);
+    const REACTOR_THREADS: usize = 1;
     type Owned = ();
 
     fn start() -> (EventLoop, ()) {
@@ -168,7 +167,7 @@ pub struct TokioCurrent;
 #[cfg(feature = "tokio")]
 impl Runtime for TokioCurrent {
     const NAME: &'static str = "tokio_current";
-    const REACTOR_THREADS: Option<usize> = Some(1);
+    const REACTOR_THREADS: usize = 1;
     type Owned = ();
 
     fn start() -> (EventLoop, ()) {
@@ -199,7 +198,7 @@ pub struct TokioMulti;
 #[cfg(feature = "tokio")]
 impl Runtime for TokioMulti {
     const NAME: &'static str = "tokio_multi";
-    const REACTOR_THREADS: Option<usize> = Some(2);
+    const REACTOR_THREADS: usize = 2;
     type Owned = ();
 
     fn start() -> (EventLoop, ()) {
@@ -249,7 +248,7 @@ impl Drop for AppRuntime {
 #[cfg(feature = "tokio")]
 impl Runtime for TokioAttached {
     const NAME: &'static str = "tokio_attached";
-    const REACTOR_THREADS: Option<usize> = Some(2);
+    const REACTOR_THREADS: usize = 2;
     type Owned = AppRuntime;
 
     fn start() -> (EventLoop, AppRuntime) {
@@ -287,7 +286,7 @@ pub struct Smol;
 #[cfg(feature = "smol")]
 impl Runtime for Smol {
     const NAME: &'static str = "smol";
-    const REACTOR_THREADS: Option<usize> = Some(1);
+    const REACTOR_THREADS: usize = 1;
     type Owned = ();
 
     fn start() -> (EventLoop, ()) {
@@ -323,7 +322,7 @@ pub struct AsyncStd;
 #[cfg(feature = "async-std")]
 impl Runtime for AsyncStd {
     const NAME: &'static str = "async_std";
-    const REACTOR_THREADS: Option<usize> = Some(1);
+    const REACTOR_THREADS: usize = 1;
     type Owned = ();
 
     fn start() -> (EventLoop, ()) {
