@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use crochet::Error;
 
-use crate::fixture::{Fixture, Runtime};
-use crate::helpers::{
+use crochet_test_support::fixture::{Fixture, Runtime};
+use crochet_test_support::helpers::{
     assert_dropped_in_runtime, assert_panicked, eventually, fail, gate, hold_reactor,
     panic_message, probe, BOUND, LONG, SHORT,
 };

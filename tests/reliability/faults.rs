@@ -10,12 +10,12 @@ use std::time::{Duration, Instant};
 
 use crochet::{CancellationToken, Error, EventLoop};
 
-use crate::fixture::Runtime;
-use crate::helpers::{eventually, gate, panic_message, probe, BOUND, LONG, SHORT};
-use crate::support::{self, join_all_by, reports, Tracker};
+use crochet_test_support::fixture::Runtime;
+use crochet_test_support::helpers::{eventually, gate, panic_message, probe, BOUND, LONG, SHORT};
+use crochet_test_support::reliability::{self, join_all_by, reports, Tracker};
 
 pub fn panic_in_drop_while_finishing_reaches_the_waiter<R: Runtime>() {
-    let fx = support::fixture::<R>();
+    let fx = reliability::fixture::<R>();
     let message = panic_message::<R>("drop-while-finishing");
     let bomb = PanicOnDrop(message.clone());
     // The future's locals are dropped as it returns its value: inside its
@@ -34,12 +34,12 @@ pub fn panic_in_drop_while_finishing_reaches_the_waiter<R: Runtime>() {
 }
 
 pub fn panic_in_drop_while_cancelled_leaves_the_reactor_running<R: Runtime>() {
-    let fx = support::fixture::<R>();
+    let fx = reliability::fixture::<R>();
     let message = panic_message::<R>("drop-while-cancelled");
     cancel_a_started_bomb(&fx, &message);
     // Cancelled before it started: the closure, bomb and all, is dropped
     // unrun.
-    let held = crate::helpers::hold_reactor::<R>(&fx);
+    let held = crochet_test_support::helpers::hold_reactor::<R>(&fx);
     let unstarted = PanicOnDrop(message.clone());
     let never = fx.run_in_reactor(move || {
         let _bomb = unstarted;
@@ -52,7 +52,7 @@ pub fn panic_in_drop_while_cancelled_leaves_the_reactor_running<R: Runtime>() {
 }
 
 pub fn panic_in_drop_at_shutdown_leaves_nothing_behind<R: Runtime>() {
-    let fx = support::fixture::<R>();
+    let fx = reliability::fixture::<R>();
     let tracker = Tracker::new();
     let message = panic_message::<R>("drop-at-shutdown");
     let mut results = Vec::new();
@@ -83,18 +83,18 @@ pub fn panic_in_drop_at_shutdown_leaves_nothing_behind<R: Runtime>() {
 /// waiter already has `Cancelled`. Like any panic nobody saw, it should be
 /// reported once as unhandled.
 pub fn panic_in_drop_after_cancel_is_reported<R: Runtime>() {
-    let fx = support::fixture::<R>();
+    let fx = reliability::fixture::<R>();
     let message = panic_message::<R>("drop-after-cancel-reported");
     cancel_a_started_bomb(&fx, &message);
     // The drop happens at the work's next poll, on the reactor.
     assert_eq!(fx.wait_for(LONG, || async { 1 }), Ok(1));
-    let reported = support::poll_until(BOUND, || reports(&message) > 0);
+    let reported = reliability::poll_until(BOUND, || reports(&message) > 0);
     assert!(reported, "the panic of the drop was lost without a report");
     assert_eq!(reports(&message), 1);
 }
 
 pub fn panic_in_drop_of_an_unclaimed_value_leaves_the_reactor_running<R: Runtime>() {
-    let fx = support::fixture::<R>();
+    let fx = reliability::fixture::<R>();
     let message = panic_message::<R>("drop-of-unclaimed-value");
     let (open, gated) = gate::<()>();
     let thrown = message.clone();
@@ -125,7 +125,7 @@ pub fn blocked_reactor_still_times_out_on_time<R: Runtime>() {
     /// The bound given to the shutdown that cannot finish in time.
     const STOP: Duration = Duration::from_millis(200);
 
-    let fx = support::fixture::<R>();
+    let fx = reliability::fixture::<R>();
     let threads = R::REACTOR_THREADS;
     let (arrived, arrivals) = mpsc::channel();
     for _ in 0..threads {
@@ -193,7 +193,7 @@ pub fn blocked_reactor_still_times_out_on_time<R: Runtime>() {
 }
 
 pub fn dropping_the_last_handle_with_work_pending_loses_nothing<R: Runtime>() {
-    support::init();
+    reliability::init();
     let (event_loop, owned) = R::start();
     let tracker = Tracker::new();
     let mut tokens: Vec<CancellationToken> = Vec::new();
@@ -257,7 +257,7 @@ pub fn dropping_the_last_handle_with_work_pending_loses_nothing<R: Runtime>() {
 }
 
 pub fn dropping_the_last_handle_on_the_reactor_thread_stops_the_loop<R: Runtime>() {
-    support::init();
+    reliability::init();
     let (event_loop, owned) = R::start();
     let tracker = Tracker::new();
     let other_work = tracker.track(0, "other pending work");
