@@ -5,6 +5,9 @@
 //!
 //! - [`fixture`]: the runtime setups of the matrix behind the [`Runtime`]
 //!   trait, and [`stamp_suite!`], which stamps one suite out for each.
+//! - [`global`]: the rules of the process-wide loops, for every runtime,
+//!   and [`stamp_global!`], which stamps them into one test binary per
+//!   runtime.
 //! - [`helpers`]: time bounds, the collecting unhandled-error hook, drop
 //!   probes, gates, and a way to keep every reactor thread busy.
 //! - [`reliability`]: a seeded random number generator, drop counters, an
@@ -23,6 +26,8 @@
 
 #[cfg(feature = "fixture")]
 pub mod fixture;
+#[cfg(feature = "fixture")]
+pub mod global;
 #[cfg(feature = "fixture")]
 pub mod helpers;
 #[cfg(feature = "fixture")]
