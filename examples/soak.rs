@@ -18,21 +18,9 @@
 
 use std::time::{Duration, Instant};
 
-#[path = "../tests/matrix/fixture.rs"]
-#[allow(dead_code, unused_macros, unused_imports)]
-mod fixture;
-#[path = "../tests/matrix/helpers.rs"]
-#[allow(dead_code)]
-mod helpers;
-#[path = "../tests/reliability/stress.rs"]
-#[allow(dead_code)]
-mod stress;
-#[path = "../tests/reliability/support.rs"]
-#[allow(dead_code)]
-mod support;
-
-use fixture::Runtime;
-use stress::{MixConfig, MixFigures, RaceConfig, RaceFigures};
+use crochet_test_support::fixture::{self, Runtime};
+use crochet_test_support::reliability;
+use crochet_test_support::stress::{self, MixConfig, MixFigures, RaceConfig, RaceFigures};
 
 /// The longest a runtime's mix runs in one round, so that every runtime
 /// gets its turn often.
@@ -69,7 +57,7 @@ fn main() {
                 threads,
                 helpers: 4,
                 duration: per_runtime.clamp(Duration::from_secs(1), ROUND),
-                seed: support::seed() ^ round.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                seed: reliability::seed() ^ round.wrapping_mul(0x9E37_79B9_7F4A_7C15),
             };
             let (mixed, raced) = soak(mix);
             println!("round {round} {name} (seed {:#x}):", mix.seed);
@@ -107,7 +95,7 @@ fn runtimes() -> Vec<(&'static str, Soak)> {
 }
 
 fn soak<R: Runtime>(mix: MixConfig) -> (MixFigures, RaceFigures) {
-    let fx = support::fixture::<R>();
+    let fx = reliability::fixture::<R>();
     let mixed = stress::run_mix::<R>(&fx, mix);
     drop(fx);
     let race = RaceConfig {

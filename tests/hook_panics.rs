@@ -7,17 +7,10 @@ use std::sync::{Mutex, Once, PoisonError};
 
 use crochet::Error;
 
-#[path = "matrix/fixture.rs"]
-#[allow(dead_code)]
-mod fixture;
-#[path = "matrix/helpers.rs"]
-#[allow(dead_code)]
-mod helpers;
+use crochet_test_support::fixture::{Fixture, Runtime};
+use crochet_test_support::helpers::{self, eventually, fail, gate, panic_message, LONG};
 
-use fixture::{Fixture, Runtime};
-use helpers::{eventually, fail, gate, panic_message, LONG};
-
-fixture::stamp_suite! {
+crochet_test_support::stamp_suite! {
     hook::hook_panicking_in_the_dropping_thread_is_contained,
     hook::hook_panicking_on_a_reactor_thread_is_contained,
     hook::hook_panicking_in_shutdown_is_contained,

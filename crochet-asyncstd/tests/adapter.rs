@@ -2,24 +2,14 @@
 //! without naming the runtime.
 
 use std::cell::Cell;
-use std::sync::mpsc::{self, Sender};
-use std::thread;
+use std::sync::mpsc;
 use std::time::Duration;
 
 use async_std::task;
 use crochet_core::Error;
+use crochet_test_support::ThreadNameOnDrop;
 
 const LONG: Duration = Duration::from_secs(10);
-
-/// Sends the name of the thread it is dropped on.
-struct DropGuard(Sender<Option<String>>);
-
-impl Drop for DropGuard {
-    fn drop(&mut self) {
-        let name = thread::current().name().map(String::from);
-        let _ = self.0.send(name);
-    }
-}
 
 // Every assertion about the process-wide loop lives in this one test, so that
 // no other test of this binary races with it over the global state.
@@ -46,7 +36,7 @@ fn work_sees_an_async_std_task_and_its_locals() {
 fn dropping_the_last_handle_stops_the_loop() {
     let reactor = crochet_asyncstd::start();
     let (dropped_tx, dropped_rx) = mpsc::channel();
-    let guard = DropGuard(dropped_tx);
+    let guard = ThreadNameOnDrop(dropped_tx);
     let (started_tx, started_rx) = mpsc::channel();
     let pending = reactor.run_in_reactor(move || async move {
         let _guard = guard;

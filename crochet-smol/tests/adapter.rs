@@ -1,25 +1,16 @@
 //! The adapter's own tests: what the cross-runtime matrix cannot check
 //! without naming the runtime.
 
-use std::sync::mpsc::{self, Sender};
+use std::sync::mpsc;
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use crochet_core::{Error, EventLoop};
+use crochet_test_support::ThreadNameOnDrop;
 use smol::{Executor, Timer};
 
 const LONG: Duration = Duration::from_secs(10);
-
-/// Sends the name of the thread it is dropped on.
-struct DropGuard(Sender<Option<String>>);
-
-impl Drop for DropGuard {
-    fn drop(&mut self) {
-        let name = thread::current().name().map(String::from);
-        let _ = self.0.send(name);
-    }
-}
 
 // Every assertion about the process-wide loop lives in this one test, so that
 // no other test of this binary races with it over the global state.
@@ -57,7 +48,7 @@ fn attached_loop_runs_work_on_the_applications_executor() {
 fn dropping_the_last_handle_stops_the_loop() {
     let reactor = crochet_smol::start();
     let (dropped_tx, dropped_rx) = mpsc::channel();
-    let guard = DropGuard(dropped_tx);
+    let guard = ThreadNameOnDrop(dropped_tx);
     let (started_tx, started_rx) = mpsc::channel();
     let pending = reactor.run_in_reactor(move || async move {
         let _guard = guard;

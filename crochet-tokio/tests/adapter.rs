@@ -5,20 +5,12 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crochet_core::{CancellationToken, Error, EventLoop};
+use crochet_test_support::ThreadNameOnDrop;
 use tokio::runtime::Runtime;
 
 use crochet_tokio::{attach, no_setup, setup, start, Builder};
 
 const LONG: Duration = Duration::from_secs(10);
-
-/// Sends the name of the thread that drops it.
-struct SendOnDrop(mpsc::Sender<Option<String>>);
-
-impl Drop for SendOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.send(std::thread::current().name().map(String::from));
-    }
-}
 
 /// An application's runtime, as `no_setup` and `attach` expect.
 fn app_runtime(multi_thread: bool) -> Runtime {
@@ -128,7 +120,7 @@ fn attached_shutdown_leaves_the_application_running() {
     let app = app_runtime(true);
     let reactor = attach(app.handle().clone());
     let (dropped_tx, dropped) = mpsc::channel();
-    let guard = SendOnDrop(dropped_tx);
+    let guard = ThreadNameOnDrop(dropped_tx);
     let stuck = reactor.run_in_reactor(move || async move {
         let _guard = guard;
         std::future::pending::<()>().await;
@@ -154,7 +146,7 @@ fn multi_thread_shutdown_releases_waiters_and_drops_every_task() {
         .unwrap();
     let (dropped_tx, dropped) = mpsc::channel();
     // A task crochet does not know of, left running by the work.
-    let guard = SendOnDrop(dropped_tx.clone());
+    let guard = ThreadNameOnDrop(dropped_tx.clone());
     let spawned = reactor.wait_for(LONG, move || async move {
         drop(tokio::spawn(async move {
             let _guard = guard;
@@ -162,7 +154,7 @@ fn multi_thread_shutdown_releases_waiters_and_drops_every_task() {
         }));
     });
     assert_eq!(spawned, Ok(()));
-    let guard = SendOnDrop(dropped_tx);
+    let guard = ThreadNameOnDrop(dropped_tx);
     let stuck = reactor.run_in_reactor(move || async move {
         let _guard = guard;
         std::future::pending::<()>().await;
@@ -187,7 +179,7 @@ fn dropping_the_last_handle_on_a_runtime_thread_stops_the_loop() {
         .unwrap();
     for reactor in [current, multi] {
         let (dropped_tx, dropped) = mpsc::channel();
-        let guard = SendOnDrop(dropped_tx.clone());
+        let guard = ThreadNameOnDrop(dropped_tx.clone());
         // Left on the runtime, it is dropped when the runtime stops.
         let spawned = reactor.wait_for(LONG, move || async move {
             drop(tokio::spawn(async move {
@@ -202,7 +194,7 @@ fn dropping_the_last_handle_on_a_runtime_thread_stops_the_loop() {
             release.recv().unwrap();
             // The last handle, dropped inside a task of the runtime.
             drop(last);
-            drop(SendOnDrop(dropped_tx));
+            drop(ThreadNameOnDrop(dropped_tx));
         });
         drop(reactor);
         release_tx.send(()).unwrap();

@@ -4,12 +4,10 @@
 //! `tokio_multi::cancel_is_idempotent`, ...).
 //!
 //! Each test body is written once, as a function generic over
-//! [`fixture::Runtime`], in the module of its topic. `fixture::stamp_suite!` lists them
-//! all and stamps a module of `#[test]`s per setup; a body missing from the
-//! list is dead code, which the lints refuse.
-
-mod fixture;
-mod helpers;
+//! `crochet_test_support::fixture::Runtime`, in the module of its topic.
+//! `stamp_suite!` lists them all and stamps a module of `#[test]`s per
+//! setup; a body missing from the list is dead code, which the lints refuse.
+//! The setups and helpers are in the workspace's `crochet-test-support`.
 
 mod cancel;
 mod model;
@@ -20,7 +18,7 @@ mod stash;
 mod unhandled;
 mod waiting;
 
-fixture::stamp_suite! {
+crochet_test_support::stamp_suite! {
     waiting::wait_returns_value_ready_before,
     waiting::wait_returns_value_arriving_later,
     waiting::wait_returns_panic_ready_before,

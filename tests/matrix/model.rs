@@ -27,8 +27,8 @@ use std::time::{Duration, Instant};
 
 use crochet::{CancellationToken, Error, EventLoop, EventualResult, Failure, LoopId, StashId};
 
-use crate::fixture::{Fixture, Runtime};
-use crate::helpers::{fail, panic_message, reports, LONG};
+use crochet_test_support::fixture::{Fixture, Runtime};
+use crochet_test_support::helpers::{fail, panic_message, reports, LONG};
 
 /// Runs the random sequences on this runtime and fails at the first one
 /// whose history the model refuses.

@@ -8,8 +8,8 @@ use std::thread;
 
 use crochet::{Error, EventLoop, ResultExt, WorkError};
 
-use crate::fixture::{Fixture, Runtime};
-use crate::helpers::{assert_panicked, fail, gate, panic_message, LONG, SHORT};
+use crochet_test_support::fixture::{Fixture, Runtime};
+use crochet_test_support::helpers::{assert_panicked, fail, gate, panic_message, LONG, SHORT};
 
 pub fn work_runs_on_a_reactor_thread<R: Runtime>() {
     let fx = Fixture::<R>::new();

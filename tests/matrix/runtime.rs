@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use crochet::Error;
 use futures::FutureExt;
 
-use crate::fixture::{Fixture, Runtime};
-use crate::helpers::{
+use crochet_test_support::fixture::{Fixture, Runtime};
+use crochet_test_support::helpers::{
     assert_dropped_in_runtime, assert_panicked, fail, gate, panic_message, probe, send_soon, LONG,
     SHORT,
 };

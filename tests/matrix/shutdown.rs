@@ -8,8 +8,10 @@ use std::time::Duration;
 
 use crochet::Error;
 
-use crate::fixture::{Fixture, Runtime};
-use crate::helpers::{assert_panicked, eventually, fail, panic_message, probe, LONG};
+use crochet_test_support::fixture::{Fixture, Runtime};
+use crochet_test_support::helpers::{
+    assert_panicked, eventually, fail, panic_message, probe, LONG,
+};
 
 pub fn shutdown_releases_waits_blocked_in_several_threads<R: Runtime>() {
     let fx = Fixture::<R>::new();
@@ -171,7 +173,7 @@ pub fn dropped_results_are_not_kept_alive<R: Runtime>() {
 }
 
 pub fn dropping_the_last_handle_stops_the_loop<R: Runtime>() {
-    crate::helpers::init();
+    crochet_test_support::helpers::init();
     let (event_loop, owned) = R::start();
     let clone = event_loop.clone();
     let pending = event_loop.run_in_reactor(std::future::pending::<()>);

@@ -5,8 +5,8 @@ use std::thread;
 
 use crochet::{Error, StashId};
 
-use crate::fixture::{Fixture, Runtime};
-use crate::helpers::{gate, send_soon, LONG};
+use crochet_test_support::fixture::{Fixture, Runtime};
+use crochet_test_support::helpers::{gate, send_soon, LONG};
 
 pub fn stashed_result_is_retrieved_once<R: Runtime>() {
     let fx = Fixture::<R>::new();

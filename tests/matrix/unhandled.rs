@@ -5,8 +5,8 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 
 use crochet::Error;
 
-use crate::fixture::{Fixture, Runtime};
-use crate::helpers::{
+use crochet_test_support::fixture::{Fixture, Runtime};
+use crochet_test_support::helpers::{
     assert_panicked, eventually, fail, gate, panic_message, reports, LONG, SHORT,
 };
 

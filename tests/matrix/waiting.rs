@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use crochet::Error;
 
-use crate::fixture::{Fixture, Runtime};
-use crate::helpers::{
+use crochet_test_support::fixture::{Fixture, Runtime};
+use crochet_test_support::helpers::{
     assert_panicked, eventually, fail, gate, panic_message, probe, send_soon, BOUND, LONG, SHORT,
 };
 

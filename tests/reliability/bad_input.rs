@@ -10,13 +10,13 @@ use std::time::{Duration, Instant};
 
 use crochet::{Error, WaitStrategy};
 
-use crate::fixture::Runtime;
-use crate::helpers::{eventually, gate, send_soon, BOUND, LONG, SHORT};
-use crate::support::{self, poll_until, Tracker};
+use crochet_test_support::fixture::Runtime;
+use crochet_test_support::helpers::{eventually, gate, send_soon, BOUND, LONG, SHORT};
+use crochet_test_support::reliability::{self, poll_until, Tracker};
 
 pub fn every_reactor_thread_refuses_blocking_waits<R: Runtime>() {
-    let fx = support::fixture::<R>();
-    let threads = R::REACTOR_THREADS.expect("the matrix knows every setup's threads");
+    let fx = reliability::fixture::<R>();
+    let threads = R::REACTOR_THREADS;
     let arrived = Arc::new(AtomicUsize::new(0));
     let attempts: Vec<_> = (0..threads)
         .map(|_| {
@@ -64,7 +64,7 @@ pub fn every_reactor_thread_refuses_blocking_waits<R: Runtime>() {
 }
 
 pub fn huge_timeouts_do_not_overflow<R: Runtime>() {
-    let fx = support::fixture::<R>();
+    let fx = reliability::fixture::<R>();
     // Each of these overflows `Instant::now() + timeout`.
     let huge = [
         Duration::MAX,
@@ -113,7 +113,7 @@ pub fn huge_timeouts_do_not_overflow<R: Runtime>() {
 }
 
 pub fn huge_spin_budget_still_honours_timeouts<R: Runtime>() {
-    let fx = support::fixture::<R>();
+    let fx = reliability::fixture::<R>();
     fx.set_wait_strategy(WaitStrategy::SpinThenPark(Duration::MAX));
     assert_eq!(
         fx.wait_strategy(),
@@ -148,7 +148,7 @@ pub fn huge_spin_budget_still_honours_timeouts<R: Runtime>() {
 
 pub fn zero_timeout_races_lose_nothing<R: Runtime>() {
     const CALLS: u64 = 300;
-    let fx = support::fixture::<R>();
+    let fx = reliability::fixture::<R>();
     let tracker = Tracker::new();
     let (mut values, mut timeouts) = (0, 0);
     for call in 0..CALLS {

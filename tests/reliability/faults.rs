@@ -12,12 +12,12 @@ use std::time::{Duration, Instant};
 
 use crochet::{CancellationToken, Error, EventLoop};
 
-use crate::fixture::Runtime;
-use crate::helpers::{eventually, gate, panic_message, probe, BOUND, LONG, SHORT};
-use crate::support::{self, join_all_by, reports, Tracker};
+use crochet_test_support::fixture::Runtime;
+use crochet_test_support::helpers::{eventually, gate, panic_message, probe, BOUND, LONG, SHORT};
+use crochet_test_support::reliability::{self, join_all_by, reports, Tracker};
 
 pub fn panic_in_drop_while_finishing_reaches_the_waiter<R: Runtime>() {
-    let fx = support::fixture::<R>();
+    let fx = reliability::fixture::<R>();
     let message = panic_message::<R>("drop-while-finishing");
     let bomb = PanicOnDrop(message.clone());
     // The future's locals are dropped as it returns its value: inside its
@@ -36,12 +36,12 @@ pub fn panic_in_drop_while_finishing_reaches_the_waiter<R: Runtime>() {
 }
 
 pub fn panic_in_drop_while_cancelled_leaves_the_reactor_running<R: Runtime>() {
-    let fx = support::fixture::<R>();
+    let fx = reliability::fixture::<R>();
     let message = panic_message::<R>("drop-while-cancelled");
     cancel_a_started_bomb(&fx, &message);
     // Cancelled before it started: the closure, bomb and all, is dropped
     // unrun.
-    let held = crate::helpers::hold_reactor::<R>(&fx);
+    let held = crochet_test_support::helpers::hold_reactor::<R>(&fx);
     let unstarted = PanicOnDrop(message.clone());
     let never = fx.run_in_reactor(move || {
         let _bomb = unstarted;
@@ -54,7 +54,7 @@ pub fn panic_in_drop_while_cancelled_leaves_the_reactor_running<R: Runtime>() {
 }
 
 pub fn panic_in_drop_at_shutdown_leaves_nothing_behind<R: Runtime>() {
-    let fx = support::fixture::<R>();
+    let fx = reliability::fixture::<R>();
     let tracker = Tracker::new();
     let message = panic_message::<R>("drop-at-shutdown");
     let mut results = Vec::new();
@@ -85,18 +85,18 @@ pub fn panic_in_drop_at_shutdown_leaves_nothing_behind<R: Runtime>() {
 /// waiter already has `Cancelled`. Like any panic nobody saw, it should be
 /// reported once as unhandled.
 pub fn panic_in_drop_after_cancel_is_reported<R: Runtime>() {
-    let fx = support::fixture::<R>();
+    let fx = reliability::fixture::<R>();
     let message = panic_message::<R>("drop-after-cancel-reported");
     cancel_a_started_bomb(&fx, &message);
     // The drop happens at the work's next poll, on the reactor.
     assert_eq!(fx.wait_for(LONG, || async { 1 }), Ok(1));
-    let reported = support::poll_until(BOUND, || reports(&message) > 0);
+    let reported = reliability::poll_until(BOUND, || reports(&message) > 0);
     assert!(reported, "the panic of the drop was lost without a report");
     assert_eq!(reports(&message), 1);
 }
 
 pub fn panic_in_drop_of_an_unclaimed_value_leaves_the_reactor_running<R: Runtime>() {
-    let fx = support::fixture::<R>();
+    let fx = reliability::fixture::<R>();
     let message = panic_message::<R>("drop-of-unclaimed-value");
     let (open, gated) = gate::<()>();
     let thrown = message.clone();
@@ -127,8 +127,8 @@ pub fn blocked_reactor_still_times_out_on_time<R: Runtime>() {
     /// The bound given to the shutdown that cannot finish in time.
     const STOP: Duration = Duration::from_millis(200);
 
-    let fx = support::fixture::<R>();
-    let threads = R::REACTOR_THREADS.expect("the matrix knows every setup's threads");
+    let fx = reliability::fixture::<R>();
+    let threads = R::REACTOR_THREADS;
     let (arrived, arrivals) = mpsc::channel();
     for _ in 0..threads {
         let arrived = arrived.clone();
@@ -195,7 +195,7 @@ pub fn blocked_reactor_still_times_out_on_time<R: Runtime>() {
 }
 
 pub fn dropping_the_last_handle_with_work_pending_loses_nothing<R: Runtime>() {
-    support::init();
+    reliability::init();
     let (event_loop, owned) = R::start();
     let tracker = Tracker::new();
     let mut tokens: Vec<CancellationToken> = Vec::new();
@@ -259,7 +259,7 @@ pub fn dropping_the_last_handle_with_work_pending_loses_nothing<R: Runtime>() {
 }
 
 pub fn dropping_the_last_handle_on_the_reactor_thread_stops_the_loop<R: Runtime>() {
-    support::init();
+    reliability::init();
     let (event_loop, owned) = R::start();
     let tracker = Tracker::new();
     let other_work = tracker.track(0, "other pending work");
@@ -335,7 +335,7 @@ fn owns_its_runtime<R: Runtime>() -> bool {
 /// work that panics at once and after a timer, and the reactor keeps
 /// serving.
 pub fn panic_payload_whose_drop_panics_reaches_the_waiter<R: Runtime>() {
-    let fx = support::fixture::<R>();
+    let fx = reliability::fixture::<R>();
     let message = panic_message::<R>("payload-drop-panics");
     let bomb = PanicOnDrop(message.clone());
     let at_once = fx.call_in_reactor(move || -> u32 { std::panic::panic_any(bomb) });
@@ -360,7 +360,7 @@ pub fn panic_payload_whose_drop_panics_reaches_the_waiter<R: Runtime>() {
 /// outside crochet's locks: replacing it, and dropping the futures that
 /// hold it, does not deadlock.
 pub fn a_waker_whose_drop_reenters_crochet_does_not_deadlock<R: Runtime>() {
-    support::fixture::<R>();
+    reliability::fixture::<R>();
     let finished = within(LONG, || {
         // The slot: the replaced waker owns the loop's last handle, whose
         // drop shuts the loop down and so settles this very result.

@@ -1,14 +1,14 @@
 //! Load: many application threads on one loop, and shutdown racing with
-//! hundreds of blocked waits. The engine is in `stress.rs`; these bodies
+//! hundreds of blocked waits. The engine is `crochet_test_support::stress`; these bodies
 //! run it, print its figures (run with `--nocapture` to see them) and check
 //! that they add up.
 
-use crate::fixture::Runtime;
-use crate::stress::{self, MixConfig, RaceConfig, OVERRUN};
-use crate::support;
+use crochet_test_support::fixture::Runtime;
+use crochet_test_support::reliability;
+use crochet_test_support::stress::{self, MixConfig, RaceConfig, OVERRUN};
 
 pub fn random_mix_of_calls_loses_nothing<R: Runtime>() {
-    let fx = support::fixture::<R>();
+    let fx = reliability::fixture::<R>();
     let config = MixConfig::from_env();
     let figures = stress::run_mix::<R>(&fx, config);
     eprintln!("stress {} (seed {:#x}): {figures}", R::NAME, config.seed);

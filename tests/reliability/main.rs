@@ -3,7 +3,8 @@
 //! `tokio_multi::blocked_reactor_still_times_out_on_time`, ...), plus the
 //! stash's safety, which does not depend on the runtime.
 //!
-//! It reuses the matrix's fixtures and helpers. What is process-wide and
+//! It reuses the matrix's fixtures and helpers, and runs the stress engine,
+//! all in the workspace's `crochet-test-support`. What is process-wide and
 //! would disturb the other tests lives in binaries of its own: a panicking
 //! unhandled-error hook (`tests/hook_panics.rs`), the stash's capacity and
 //! time to live (`tests/stash_limits.rs`), and resident memory
@@ -11,23 +12,12 @@
 //! the figures of a run; `CROCHET_SOAK_SECS=600` makes the stress tests run
 //! that long per runtime.
 
-#[path = "../matrix/fixture.rs"]
-#[allow(dead_code)]
-mod fixture;
-#[path = "../matrix/helpers.rs"]
-#[allow(dead_code)]
-mod helpers;
-
-mod support;
-// The engine of the stress tests, shared with `examples/soak.rs`.
-mod stress;
-
 mod bad_input;
 mod faults;
 mod load;
 mod stash_safety;
 
-fixture::stamp_suite! {
+crochet_test_support::stamp_suite! {
     load::random_mix_of_calls_loses_nothing,
     load::shutdown_races_with_blocked_waits,
     faults::panic_in_drop_while_finishing_reaches_the_waiter,

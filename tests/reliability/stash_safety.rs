@@ -10,9 +10,9 @@ use std::thread;
 
 use crochet::{Error, StashId};
 
-use crate::fixture::Builtin;
-use crate::helpers::LONG;
-use crate::support::{self, Rng};
+use crochet_test_support::fixture::Builtin;
+use crochet_test_support::helpers::LONG;
+use crochet_test_support::reliability::{self, Rng};
 
 /// Ids from many stashes, made by 8 threads at once, are distinct, and no
 /// id says anything about the next: every bit is set about half the time,
@@ -22,7 +22,7 @@ use crate::support::{self, Rng};
 fn stash_ids_are_distinct_and_unpredictable() {
     const THREADS: usize = 8;
     const PER_THREAD: usize = 2_500;
-    let fx = support::fixture::<Builtin>();
+    let fx = reliability::fixture::<Builtin>();
     let makers: Vec<_> = (0..THREADS)
         .map(|_| {
             let event_loop = (*fx).clone();
@@ -109,7 +109,7 @@ fn stash_ids_are_distinct_and_unpredictable() {
 /// are unknown; the attempts leave the real one intact.
 #[test]
 fn forged_or_mutated_ids_are_rejected() {
-    let fx = support::fixture::<Builtin>();
+    let fx = reliability::fixture::<Builtin>();
     let id = fx.run_in_reactor(|| async { 42_u32 }).stash().unwrap();
     let text = id.to_string();
     let mut forgeries = 0;
@@ -135,7 +135,7 @@ fn forged_or_mutated_ids_are_rejected() {
             forgeries += 1;
         }
     }
-    let mut rng = Rng::new(support::seed(), 7);
+    let mut rng = Rng::new(reliability::seed(), 7);
     for _ in 0..1_000 {
         let random = format!("{:016x}{:016x}", rng.next_u64(), rng.next_u64());
         let forged: StashId = random.parse().unwrap();
@@ -156,7 +156,7 @@ fn forged_or_mutated_ids_are_rejected() {
 fn concurrent_retrievals_hand_each_result_out_once() {
     const IDS: usize = 200;
     const THREADS: usize = 8;
-    let fx = support::fixture::<Builtin>();
+    let fx = reliability::fixture::<Builtin>();
     let ids: Arc<Vec<StashId>> = Arc::new(
         (0..IDS)
             .map(|n| fx.run_in_reactor(move || async move { n }).stash().unwrap())
@@ -204,7 +204,7 @@ fn concurrent_retrievals_hand_each_result_out_once() {
 #[test]
 fn stash_id_parsing_is_total() {
     const HEX: &[u8] = b"0123456789abcdefABCDEF";
-    let mut rng = Rng::new(support::seed(), 11);
+    let mut rng = Rng::new(reliability::seed(), 11);
     let alphabet: Vec<char> = "0123456789abcdefABCDEF +-_xgé０\u{0}\u{1F980}"
         .chars()
         .collect();

@@ -1,7 +1,7 @@
 //! The stress engine: many application threads hammer one loop with a
 //! random mix of calls, or block in waits while the loop shuts down, and
 //! every call, drop and report is counted and checked. The tests run it for
-//! a few seconds per runtime; `examples/soak.rs` runs it for as long as
+//! a few seconds per runtime; the `soak` example runs it for as long as
 //! asked.
 
 use std::collections::HashSet;
@@ -15,7 +15,7 @@ use crochet::{Error, EventLoop, EventualResult, StashId};
 
 use crate::fixture::Runtime;
 use crate::helpers::{fail, panic_message};
-use crate::support::{self, join_all_by, poll_until, reports, Rng, Tracked, Tracker};
+use crate::reliability::{self, join_all_by, poll_until, reports, Rng, Tracked, Tracker};
 
 /// The most a wait may return after its timeout. Generous, since the
 /// machine runs dozens of busy threads on a couple of cores; reaching it
@@ -43,7 +43,7 @@ impl MixConfig {
             threads: 64,
             helpers: 4,
             duration: soak_duration().unwrap_or(Duration::from_secs(2)),
-            seed: support::seed(),
+            seed: reliability::seed(),
         }
     }
 }
@@ -51,7 +51,9 @@ impl MixConfig {
 /// What a run of the mix did.
 #[derive(Clone, Debug, Default)]
 pub struct MixFigures {
+    /// The application threads that made the calls.
     pub threads: usize,
+    /// Calls made, of every kind.
     pub calls: u64,
     /// `wait_for` calls that returned their value.
     pub immediate: u64,
@@ -77,6 +79,7 @@ pub struct MixFigures {
     pub worst_overrun: Duration,
     /// Tracked objects (futures, closures, values) never dropped.
     pub leaks: usize,
+    /// How long the mix ran.
     pub elapsed: Duration,
 }
 
@@ -212,7 +215,7 @@ impl RaceConfig {
             submitters: 8,
             rounds: 3,
             duration: soak_duration().unwrap_or(Duration::ZERO),
-            seed: support::seed(),
+            seed: reliability::seed(),
         }
     }
 }
@@ -220,6 +223,7 @@ impl RaceConfig {
 /// What the shutdown races did.
 #[derive(Clone, Debug, Default)]
 pub struct RaceFigures {
+    /// Shutdown races run, each on a fresh loop.
     pub rounds: u64,
     /// Waits blocked when shutdown began.
     pub blocked_waits: u64,
@@ -452,7 +456,7 @@ impl Shared {
             "{name}: unhandled reports differ, as (panic, (least, most), reported): {wrong:?}"
         );
         assert_eq!(
-            support::reports_of_other_errors(),
+            reliability::reports_of_other_errors(),
             0,
             "{name}: something other than a panic was reported as unhandled"
         );
@@ -759,7 +763,7 @@ fn retrieve(shared: &Shared, cookie: &str, call: u64, panic: Option<&str>) {
 
 /// One shutdown race on a fresh loop.
 fn shutdown_race<R: Runtime>(config: RaceConfig, round: u64) -> RaceFigures {
-    let fx = support::fixture::<R>();
+    let fx = reliability::fixture::<R>();
     let shared = Arc::new(Shared::new());
     let submitted = Arc::new(AtomicUsize::new(0));
     let stopped = Arc::new(AtomicBool::new(false));

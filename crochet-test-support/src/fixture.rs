@@ -13,10 +13,17 @@ use crate::helpers::{self, LONG};
 
 /// Stamps a module of `#[test]`s per runtime setup, each behind the feature
 /// it needs, from one list of test bodies written as `topic::body` (each a
-/// function generic over [`Runtime`]), optionally with attributes such as
-/// `#[ignore]`. A failing test is then named after its runtime
+/// function generic over [`Runtime`], in a module `topic` at the root of the
+/// calling test crate), optionally with attributes such as `#[ignore]`. A
+/// failing test is then named after its runtime
 /// (`tokio_multi::cancel_is_idempotent`), and a new setup is added here
 /// once for every suite.
+///
+/// The features are the calling crate's: it names them as this crate does
+/// (`tokio`, `smol`, `async-std`) and turns on this crate's with its own.
+// The plain `crate::$topic` is meant: the bodies are in the calling crate.
+#[allow(clippy::crate_in_macro_def)]
+#[macro_export]
 macro_rules! stamp_suite {
     (@setup [$cfg:meta] $runtime:ident: $fixture:ident;
         $($(#[$attr:meta])* $topic:ident::$test:ident,)*) => {
@@ -26,34 +33,32 @@ macro_rules! stamp_suite {
                 #[test]
                 $(#[$attr])*
                 fn $test() {
-                    crate::$topic::$test::<crate::fixture::$fixture>();
+                    crate::$topic::$test::<$crate::fixture::$fixture>();
                 }
             )*
         }
     };
     ($($tests:tt)*) => {
-        crate::fixture::stamp_suite!(@setup [all()] builtin: Builtin; $($tests)*);
-        crate::fixture::stamp_suite!(@setup [feature = "tokio"] tokio_current: TokioCurrent; $($tests)*);
-        crate::fixture::stamp_suite!(@setup [feature = "tokio"] tokio_multi: TokioMulti; $($tests)*);
-        crate::fixture::stamp_suite!(@setup [feature = "tokio"] tokio_attached: TokioAttached; $($tests)*);
-        crate::fixture::stamp_suite!(@setup [feature = "smol"] smol: Smol; $($tests)*);
-        crate::fixture::stamp_suite!(@setup [feature = "async-std"] async_std: AsyncStd; $($tests)*);
+        $crate::stamp_suite!(@setup [all()] builtin: Builtin; $($tests)*);
+        $crate::stamp_suite!(@setup [feature = "tokio"] tokio_current: TokioCurrent; $($tests)*);
+        $crate::stamp_suite!(@setup [feature = "tokio"] tokio_multi: TokioMulti; $($tests)*);
+        $crate::stamp_suite!(@setup [feature = "tokio"] tokio_attached: TokioAttached; $($tests)*);
+        $crate::stamp_suite!(@setup [feature = "smol"] smol: Smol; $($tests)*);
+        $crate::stamp_suite!(@setup [feature = "async-std"] async_std: AsyncStd; $($tests)*);
     };
 }
-pub(crate) use stamp_suite;
 
 /// One runtime setup of the matrix.
 ///
-/// Each test body is generic over this trait; `main.rs` stamps it out once
-/// per setup, so that a failing test is named after the runtime it broke on.
+/// Each test body is generic over this trait; [`stamp_suite!`](crate::stamp_suite) stamps it out
+/// once per setup, so that a failing test is named after the runtime it broke on.
 pub trait Runtime: 'static {
     /// The name of the setup, as in the test paths; it also makes the panic
     /// messages of different setups distinct.
     const NAME: &'static str;
-    /// How many threads run the loop's work, when the test knows it. Tests
-    /// that need the reactor busy block them all; when `None`, they check
-    /// what they can without doing so.
-    const REACTOR_THREADS: Option<usize>;
+    /// How many threads run the loop's work. Tests that need the reactor
+    /// busy block them all.
+    const REACTOR_THREADS: usize;
     /// What the test must keep alive beside the loop, such as the runtime
     /// an attached loop runs on.
     type Owned;
@@ -87,6 +92,8 @@ pub struct Fixture<R: Runtime> {
 
 impl<R: Runtime> Fixture<R> {
     /// Starts the loop.
+    // Starting a runtime is not what `Default` promises.
+    #[allow(clippy::new_without_default)]
     pub fn new() -> Fixture<R> {
         helpers::init();
         let (event_loop, owned) = R::start();
@@ -126,7 +133,7 @@ pub struct Builtin;
 
 impl Runtime for Builtin {
     const NAME: &'static str = "builtin";
-    const REACTOR_THREADS: Option<usize> = Some(1);
+    const REACTOR_THREADS: usize = 1;
     type Owned = ();
 
     fn start() -> (EventLoop, ()) {
@@ -168,7 +175,7 @@ pub struct TokioCurrent;
 #[cfg(feature = "tokio")]
 impl Runtime for TokioCurrent {
     const NAME: &'static str = "tokio_current";
-    const REACTOR_THREADS: Option<usize> = Some(1);
+    const REACTOR_THREADS: usize = 1;
     type Owned = ();
 
     fn start() -> (EventLoop, ()) {
@@ -199,7 +206,7 @@ pub struct TokioMulti;
 #[cfg(feature = "tokio")]
 impl Runtime for TokioMulti {
     const NAME: &'static str = "tokio_multi";
-    const REACTOR_THREADS: Option<usize> = Some(2);
+    const REACTOR_THREADS: usize = 2;
     type Owned = ();
 
     fn start() -> (EventLoop, ()) {
@@ -249,7 +256,7 @@ impl Drop for AppRuntime {
 #[cfg(feature = "tokio")]
 impl Runtime for TokioAttached {
     const NAME: &'static str = "tokio_attached";
-    const REACTOR_THREADS: Option<usize> = Some(2);
+    const REACTOR_THREADS: usize = 2;
     type Owned = AppRuntime;
 
     fn start() -> (EventLoop, AppRuntime) {
@@ -287,7 +294,7 @@ pub struct Smol;
 #[cfg(feature = "smol")]
 impl Runtime for Smol {
     const NAME: &'static str = "smol";
-    const REACTOR_THREADS: Option<usize> = Some(1);
+    const REACTOR_THREADS: usize = 1;
     type Owned = ();
 
     fn start() -> (EventLoop, ()) {
@@ -323,7 +330,7 @@ pub struct AsyncStd;
 #[cfg(feature = "async-std")]
 impl Runtime for AsyncStd {
     const NAME: &'static str = "async_std";
-    const REACTOR_THREADS: Option<usize> = Some(1);
+    const REACTOR_THREADS: usize = 1;
     type Owned = ();
 
     fn start() -> (EventLoop, ()) {

@@ -202,9 +202,9 @@ pub struct Held {
 
 /// Blocks every reactor thread of `event_loop` with work that waits for the
 /// returned [`Held`] to be dropped, so that work submitted meanwhile cannot
-/// start. `None` when the runtime's thread count is not known.
-pub fn hold_reactor<R: Runtime>(event_loop: &EventLoop) -> Option<Held> {
-    let threads = R::REACTOR_THREADS?;
+/// start.
+pub fn hold_reactor<R: Runtime>(event_loop: &EventLoop) -> Held {
+    let threads = R::REACTOR_THREADS;
     let (arrived, arrivals) = mpsc::channel();
     let mut release = Vec::new();
     for _ in 0..threads {
@@ -222,7 +222,7 @@ pub fn hold_reactor<R: Runtime>(event_loop: &EventLoop) -> Option<Held> {
             .recv_timeout(LONG)
             .expect("a reactor thread did not pick up the blocking work");
     }
-    Some(Held { _release: release })
+    Held { _release: release }
 }
 
 /// The prefix of every panic the suite causes on purpose; the panic hook
