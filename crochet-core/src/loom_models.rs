@@ -19,9 +19,12 @@ use loom::sync::atomic::{AtomicBool, Ordering};
 use loom::thread;
 
 use crate::error::{Error, Failure};
-use crate::event_loop::LoopCore;
-use crate::reactor::{LoopId, Reactor, Task};
-use crate::slot::{By, Slot};
+use crate::id::LoopId;
+use crate::loop_core::LoopCore;
+use crate::reactor_trait::Reactor;
+use crate::settle::By;
+use crate::slot::Slot;
+use crate::task::Task;
 use crate::{CancellationToken, EventualResult};
 
 /// A reactor that never runs anything: the models drive the slot by hand.

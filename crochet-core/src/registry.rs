@@ -9,8 +9,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 
+use crate::settle::Settle;
 use crate::slab::Slab;
-use crate::slot::Settle;
 use crate::sync::{lock, Mutex};
 
 /// How many shards a registry has.

@@ -28,8 +28,9 @@ use std::sync::PoisonError;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
-use crate::error::{catch_panic, Error, Failure};
-use crate::event_loop::LoopCore;
+use crate::error::{Error, Failure};
+use crate::loop_core::LoopCore;
+use crate::settle::{By, Settle};
 #[cfg(not(all(test, crochet_loom)))]
 use crate::spin;
 use crate::sync::{lock, AtomicBool, Condvar, Mutex, Ordering};
@@ -76,13 +77,6 @@ struct State<T> {
     waker: Option<Waker>,
     /// The task that drives the work, woken when it must stop.
     task: Option<Waker>,
-}
-
-/// Who moves the outcome out of `Pending`: the task, or someone else.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum By {
-    Task,
-    Outsider,
 }
 
 impl<T> Slot<T> {
@@ -323,24 +317,6 @@ impl<T> State<T> {
             },
         }
     }
-}
-
-/// Drops a reference to a slot where a panic must not escape (the reactor
-/// thread, `shutdown`): if it was the last one, the value the slot still
-/// holds is dropped, and a panic of its `Drop` is reported as unhandled.
-pub(crate) fn release(slot: Arc<dyn Settle>) {
-    let location = slot.location();
-    if let Err(message) = catch_panic(move || drop(slot)) {
-        unhandled::report(&Error::Panicked(Failure::new(message, location)));
-    }
-}
-
-/// A slot of any type, as the registry and the task's panic guard see it.
-pub(crate) trait Settle: Send + Sync {
-    /// Fails the work with `err` if it has no outcome yet; says whether it did.
-    fn fail(&self, err: Error, by: By) -> bool;
-    /// The location the work was submitted from.
-    fn location(&self) -> &'static Location<'static>;
 }
 
 impl<T: Send> Settle for Slot<T> {
