@@ -9,9 +9,10 @@
 //!    nothing.
 //! 2. A value is moved out once (`Ready` -> `Taken`); a failure stays, and
 //!    every wait gets a clone of it.
-//! 3. Every change of the outcome notifies the blocked sleepers (under the
+//! 3. The move out of `Pending` notifies the blocked sleepers (under the
 //!    lock, and only when there are any) and wakes the async waiter (after
-//!    the lock is released, since a waker may run arbitrary code).
+//!    the lock is released, since a waker may run arbitrary code). Taking
+//!    the value (`Ready` -> `Taken`) wakes nobody: it is a waiter's own act.
 //! 4. A panic is reported as unhandled at most once: when it arrives after
 //!    the handle was dropped, or when the handle is dropped without anyone
 //!    having seen it. Whoever reports sets `observed`.
@@ -38,6 +39,11 @@ use crate::unhandled;
 
 /// The shared state of one piece of work.
 pub(crate) struct Slot<T> {
+    /// # Deadlock safety
+    ///
+    /// The innermost crochet lock: the stash takes it while holding its own
+    /// (to ask a parked result for an unseen panic), and nothing is locked
+    /// while it is held. No user code runs under it (invariant 6).
     state: Mutex<State<T>>,
     /// Whether the outcome has left `Pending` (it never goes back), readable
     /// without the lock by a spinning waiter and by `is_ready`.

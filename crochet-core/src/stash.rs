@@ -228,6 +228,12 @@ const DEFAULT_CAPACITY: usize = 65_536;
 /// loom models build a fresh one for each run, and its lock comes from the
 /// `sync` shim so that loom explores the interleavings inside it.
 pub(crate) struct Stash {
+    /// # Deadlock safety
+    ///
+    /// The outer of the one pair of crochet locks ever held together: while
+    /// holding it, the stash may take a parked result's slot lock (through
+    /// `take_unobserved`), never the other way round. Parked results are
+    /// dropped, and the unhandled hook called, only after it is released.
     inner: Mutex<Inner>,
 }
 
