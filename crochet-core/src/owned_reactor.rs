@@ -23,7 +23,8 @@ use crate::task::Task;
 ///
 /// # Examples
 ///
-/// A reactor over crochet's own [`block_on`], one task at a time (a toy):
+/// A reactor over crochet's own [`block_on`](crate::reactor::block_on), one
+/// task at a time (a toy):
 ///
 /// ```
 /// use std::sync::mpsc::{channel, Sender};
