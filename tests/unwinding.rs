@@ -77,7 +77,7 @@ fn tasks_dropped_while_their_thread_unwinds_release_their_results() {
         panic!("{}", PANIC);
     });
     let event_loop: EventLoop = attached.recv_timeout(LONG).unwrap();
-    let pending = event_loop.run_in_reactor(|| std::future::pending::<()>());
+    let pending = event_loop.run_in_reactor(std::future::pending::<()>);
     let started = event_loop.run_in_reactor(|| async {
         tokio::time::sleep(Duration::from_secs(3600)).await;
     });
@@ -120,7 +120,7 @@ fn a_reactor_thread_that_dies_releases_every_result() {
         )
         .unwrap()
     });
-    let before = event_loop.run_in_reactor(|| std::future::pending::<()>());
+    let before = event_loop.run_in_reactor(std::future::pending::<()>);
     die.send(()).unwrap();
     assert_released("work pending when the thread died", &before);
     let later = event_loop.run_in_reactor(|| async { 1 });
