@@ -147,7 +147,7 @@ mod builtin {
                 b.iter(|| handoff.call(Box::new(|| pollster::block_on(async { 1 }))))
             });
             group.bench_function(at.id("floor_same_thread_block_on"), |b| {
-                b.iter(|| crochet::block_on(async { 1 }))
+                b.iter(|| crochet::reactor::block_on(async { 1 }))
             });
         }
         group.finish();

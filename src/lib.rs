@@ -94,8 +94,11 @@
 //! - Results kept across web requests: [`EventualResult::stash`],
 //!   [`retrieve_result`], [`StashId`].
 //! - Failures nobody looked at: [`set_unhandled_error_hook`].
-//! - For adapter authors: [`Reactor`], [`Task`], [`LoopId`],
-//!   [`ReactorThread`], [`OwnedReactor`], [`GlobalLoop`], [`block_on`].
+//! - A loop's opaque identity: [`LoopId`].
+//! - For adapter authors, and nobody else: the [`reactor`] module
+//!   ([`reactor::Reactor`], [`reactor::Task`], [`reactor::ReactorThread`],
+//!   [`reactor::OwnedReactor`], [`reactor::GlobalLoop`],
+//!   [`reactor::block_on`] and the thread marks).
 //!
 //! # Errors
 //!
@@ -129,11 +132,23 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use crochet_core::{
-    block_on, default_loop, reset_unhandled_error_hook, retrieve_result, set_stash_capacity,
-    set_stash_time_to_live, set_unhandled_error_hook, setup, start, CancellationToken, Cancelled,
-    Error, EventLoop, EventualResult, Failure, GlobalLoop, LoopId, OwnedReactor, Reactor,
-    ReactorThread, ResultExt, ShutdownGuard, StashFull, StashId, Task, WaitStrategy, WorkError,
+    default_loop, reset_unhandled_error_hook, retrieve_result, set_stash_capacity,
+    set_stash_time_to_live, set_unhandled_error_hook, setup, start, CancellationToken, Error,
+    EventLoop, EventualResult, Failure, LoopId, ResultExt, ShutdownGuard, StashFull, StashId,
+    WaitForCancellation, WaitStrategy, WorkError,
 };
+
+/// The adapter API: what a crate needs to run crochet's work on a runtime
+/// (see [`crochet_core::reactor`]).
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(crochet::reactor::block_on(async { 2 + 2 }), 4);
+/// ```
+pub mod reactor {
+    pub use crochet_core::reactor::*;
+}
 
 /// Crochet over tokio: `setup`, `start`, `no_setup`, `attach` and
 /// `Builder`.

@@ -72,7 +72,7 @@ fn a_loop_started_before_fork_fails_fast_in_the_child() {
         check_started_before_fork("a wait on a result of the parent", err, took)?;
         let (err, took) = timed(|| pending.wait(Duration::MAX));
         check_started_before_fork("a wait without a deadline", err, took)?;
-        let (err, took) = timed(|| crochet::block_on(awaited));
+        let (err, took) = timed(|| crochet::reactor::block_on(awaited));
         check_started_before_fork("awaiting a result of the parent", err, took)?;
         let (err, took) = timed(|| reactor.wait_for(WAIT, || async { 3 }));
         check_started_before_fork("wait_for", err, took)?;

@@ -1,29 +1,44 @@
-//! The facade's re-exports still resolve: every public item of the core,
-//! and each feature's module with its entry points.
+//! The facade's re-exports still resolve, on both sides of its two
+//! boundaries: the root holds what applications use, `crochet::reactor`
+//! what only adapter authors need, and each feature's module its entry
+//! points.
+//!
+//! Nothing of the adapter API resolves at the root (`crochet::Reactor`,
+//! `crochet::Task`, `crochet::ReactorThread`, `crochet::OwnedReactor`,
+//! `crochet::GlobalLoop`, `crochet::block_on`): the compile-fail examples
+//! in `crochet_core::reactor`'s documentation check that for the core, and
+//! the facade re-exports the core's root by name, item by item.
 
 #![allow(dead_code)]
 
 use std::time::Duration;
 
-/// Names every re-exported type; it compiles or the test fails to build.
-type Types = (
+/// Names every type an application uses, at the root; it compiles or the
+/// test fails to build.
+type RootTypes = (
     crochet::CancellationToken,
-    crochet::Cancelled,
+    crochet::WaitForCancellation,
     crochet::Error,
     crochet::EventLoop,
     crochet::EventualResult<()>,
     crochet::Failure,
-    crochet::GlobalLoop,
     crochet::LoopId,
-    crochet::OwnedReactor<()>,
-    Box<dyn crochet::Reactor>,
-    crochet::ReactorThread,
     crochet::ShutdownGuard,
     crochet::StashFull<()>,
     crochet::StashId,
-    crochet::Task,
     crochet::WaitStrategy,
     crochet::WorkError<()>,
+);
+
+/// Names every type of the adapter API, in `crochet::reactor`.
+type ReactorTypes = (
+    crochet::reactor::GlobalLoop,
+    crochet::reactor::OwnedReactor<()>,
+    Box<dyn crochet::reactor::Reactor>,
+    crochet::reactor::ReactorThread,
+    crochet::reactor::StopSignal,
+    crochet::reactor::Task,
+    crochet::reactor::ThreadMark,
 );
 
 #[test]
@@ -37,8 +52,30 @@ fn functions_resolve() {
     let _: fn(Duration) = crochet::set_stash_time_to_live;
     let _: fn() = crochet::reset_unhandled_error_hook;
     let _: fn(fn(&crochet::Error)) = crochet::set_unhandled_error_hook;
-    let _ = crochet::block_on::<std::future::Ready<()>>;
     let _ = <Result<Result<u8, ()>, crochet::Error> as crochet::ResultExt<u8, ()>>::flatten_work;
+    let _: fn(fn(crochet::LoopId) -> Idle) -> crochet::EventLoop = crochet::EventLoop::new;
+}
+
+#[test]
+fn adapter_functions_resolve_in_reactor() {
+    let _ = crochet::reactor::block_on::<std::future::Ready<()>>;
+    let _: fn(crochet::LoopId) = crochet::reactor::enter_thread;
+    let _: fn(crochet::LoopId) -> crochet::reactor::ThreadMark =
+        crochet::reactor::enter_thread_scope;
+    static LOOP: crochet::reactor::GlobalLoop = crochet::reactor::GlobalLoop::new();
+    let _ = |build: fn() -> crochet::EventLoop| LOOP.install(build);
+}
+
+/// A reactor that runs nothing, to name `EventLoop::new`'s builder type.
+struct Idle;
+
+impl crochet::reactor::Reactor for Idle {
+    fn spawn(&self, task: crochet::reactor::Task) {
+        drop(task);
+    }
+    fn shutdown(&self, _timeout: Duration) -> bool {
+        true
+    }
 }
 
 #[cfg(feature = "tokio")]

@@ -9,7 +9,8 @@ use std::sync::Once;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crochet::{Error, EventLoop, LoopId, OwnedReactor, Task};
+use crochet::reactor::{OwnedReactor, Task};
+use crochet::{Error, EventLoop};
 
 /// Far above what any run needs.
 const LONG: Duration = Duration::from_secs(5);
@@ -96,8 +97,7 @@ fn a_reactor_thread_that_dies_releases_every_result() {
     quiet();
     let (sender, tasks) = mpsc::channel::<Task>();
     let (die, dying) = mpsc::channel::<()>();
-    let id = LoopId::new();
-    let event_loop = EventLoop::new(id, {
+    let event_loop = EventLoop::new(|id| {
         OwnedReactor::start(
             "dying-reactor",
             id,

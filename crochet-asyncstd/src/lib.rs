@@ -106,7 +106,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
 
-use crochet_core::{EventLoop, GlobalLoop, LoopId};
+use crochet_core::reactor::GlobalLoop;
+use crochet_core::EventLoop;
 
 // The `Reactor`: an executor on a dedicated thread, inside an async-std task.
 mod reactor;
@@ -168,7 +169,7 @@ pub fn setup() -> EventLoop {
 /// assert!(reactor.shutdown(Duration::from_secs(5)));
 /// ```
 pub fn start() -> EventLoop {
-    let id = LoopId::new();
-    let owned = start_owned(id).expect("crochet-asyncstd: could not spawn the reactor thread");
-    EventLoop::new(id, owned)
+    EventLoop::new(|id| {
+        start_owned(id).expect("crochet-asyncstd: could not spawn the reactor thread")
+    })
 }

@@ -21,7 +21,8 @@
 // the thread reports that it has finished.
 
 use async_executor::Executor;
-use crochet_core::{LoopId, OwnedReactor};
+use crochet_core::reactor::OwnedReactor;
+use crochet_core::LoopId;
 
 /// The name of the reactor thread, and of the async-std task the work runs in.
 const NAME: &str = "crochet-async-std";

@@ -13,12 +13,13 @@ use std::task::{Context, Wake, Waker};
 use std::thread::{self, Thread};
 use std::time::Duration;
 
-use crate::cancel::Cancelled;
 use crate::event_loop::EventLoop;
 use crate::global::GlobalLoop;
-use crate::reactor::{LoopId, Reactor, ReactorThread, Task};
+use crate::reactor_thread::{ReactorThread, StopSignal};
+use crate::reactor_trait::Reactor;
 use crate::slab::Slab;
 use crate::spin;
+use crate::task::Task;
 
 /// The process-wide built-in loop: started on the first call, the same loop
 /// on every later call.
@@ -64,12 +65,13 @@ pub fn setup() -> EventLoop {
 /// assert!(reactor.shutdown(Duration::from_secs(5)));
 /// ```
 pub fn start() -> EventLoop {
-    let id = LoopId::new();
-    let queue = Arc::new(RunQueue::default());
-    let runner = queue.clone();
-    let thread = ReactorThread::spawn("crochet-reactor", id, move |stop| run(&runner, stop))
-        .expect("crochet: could not spawn the reactor thread");
-    EventLoop::new(id, Builtin { queue, thread })
+    EventLoop::new(|id| {
+        let queue = Arc::new(RunQueue::default());
+        let runner = queue.clone();
+        let thread = ReactorThread::spawn("crochet-reactor", id, move |stop| run(&runner, stop))
+            .expect("crochet: could not spawn the reactor thread");
+        Builtin { queue, thread }
+    })
 }
 
 /// How long the reactor thread watches for new work before it parks.
@@ -198,7 +200,7 @@ struct Tasks {
 /// The reactor thread's loop: polls new and woken tasks until `stop` fires,
 /// parking when there is nothing to do. Every task still alive is dropped on
 /// this thread when it returns.
-fn run(queue: &Arc<RunQueue>, stop: Cancelled) {
+fn run(queue: &Arc<RunQueue>, stop: StopSignal) {
     let thread = thread::current();
     let stop_waker = Waker::from(Arc::new(StopWaker {
         queue: queue.clone(),

@@ -111,8 +111,8 @@ impl CancellationToken {
     /// # Examples
     ///
     /// See [`CancellationToken`].
-    pub fn cancelled(&self) -> Cancelled {
-        Cancelled {
+    pub fn cancelled(&self) -> WaitForCancellation {
+        WaitForCancellation {
             token: self.clone(),
             id: None,
         }
@@ -133,7 +133,7 @@ impl fmt::Debug for CancellationToken {
 ///
 /// ```
 /// let token = crochet_core::CancellationToken::new();
-/// let fired: crochet_core::Cancelled = token.cancelled();
+/// let fired: crochet_core::WaitForCancellation = token.cancelled();
 /// token.cancel();
 /// crochet_core::setup()
 ///     .wait_for(std::time::Duration::from_secs(5), move || fired)
@@ -141,13 +141,13 @@ impl fmt::Debug for CancellationToken {
 /// ```
 #[must_use = "futures do nothing unless polled"]
 #[derive(Debug)]
-pub struct Cancelled {
+pub struct WaitForCancellation {
     token: CancellationToken,
     /// Our entry in the token's waker list, once registered.
     id: Option<u64>,
 }
 
-impl Future for Cancelled {
+impl Future for WaitForCancellation {
     type Output = ();
 
     /// Cloning a waker and dropping the one it replaces run the waker's own
@@ -192,7 +192,7 @@ impl Future for Cancelled {
     }
 }
 
-impl Drop for Cancelled {
+impl Drop for WaitForCancellation {
     fn drop(&mut self) {
         if let Some(id) = self.id {
             let removed = {

@@ -5,7 +5,7 @@ use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 use std::sync::Arc;
 
-use crate::stash::StashId;
+use crate::id::StashId;
 
 /// Everything that can go wrong between submitting work and getting its result.
 ///

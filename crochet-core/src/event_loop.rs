@@ -3,19 +3,21 @@
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cancel::CancellationToken;
 use crate::error::Error;
 use crate::eventual::EventualResult;
-use crate::reactor::{LoopId, Reactor, Task};
-use crate::registry::Registry;
-use crate::slot::{self, By, Settle, Slot};
-use crate::spin::{self, WaitStrategy};
-use crate::stop::StopLatch;
-use crate::{stash, task};
+use crate::id::LoopId;
+use crate::loop_core::{nanos, LoopCore};
+use crate::reactor_trait::Reactor;
+use crate::settle::{By, Settle};
+use crate::slot::Slot;
+use crate::spin::WaitStrategy;
+use crate::task::Task;
+use crate::{stash, work};
 
 /// A handle to an event loop: a reactor running on its own thread(s), to
 /// which blocking code hands work.
@@ -44,87 +46,43 @@ struct Handle {
     core: Arc<LoopCore>,
 }
 
-/// What results and tasks share with the loop: never the `Handle`, so that
-/// pending work does not keep a loop alive.
-pub(crate) struct LoopCore {
-    pub(crate) id: LoopId,
-    pub(crate) registry: Registry,
-    /// Makes every `shutdown` wait until the pending results are failed.
-    stopping: StopLatch,
-    reactor: Box<dyn Reactor>,
-    /// The process the loop was started in. A child made by `fork()` has a
-    /// copy of the loop but not its reactor thread: there, the loop fails
-    /// everything with `StartedBeforeFork` and never touches the reactor,
-    /// whose locks another thread of the parent may have held at the fork.
-    pid: u32,
-    /// The spin budget of the wait strategy, in nanoseconds.
-    // ORDERING: Relaxed: a plain setting, read on its own; a wait that reads
-    // the old value just spins as before.
-    spin_nanos: AtomicU64,
-}
-
-impl LoopCore {
-    pub(crate) fn new(id: LoopId, reactor: Box<dyn Reactor>) -> LoopCore {
-        // Counted when a loop starts, before the application pins any thread.
-        spin::count_cpus();
-        LoopCore {
-            id,
-            registry: Registry::new(),
-            stopping: StopLatch::new(),
-            reactor,
-            pid: std::process::id(),
-            spin_nanos: AtomicU64::new(nanos(WaitStrategy::DEFAULT.budget())),
-        }
-    }
-
-    pub(crate) fn wait_strategy(&self) -> WaitStrategy {
-        WaitStrategy::from_budget(Duration::from_nanos(
-            self.spin_nanos.load(Ordering::Relaxed),
-        ))
-    }
-
-    /// Whether this is a process made by `fork()` after the loop started,
-    /// where the reactor thread does not exist. A system call: checked once
-    /// per submit, and by a wait only before it parks.
-    pub(crate) fn started_before_fork(&self) -> bool {
-        std::process::id() != self.pid
-    }
-
-    pub(crate) fn is_reactor_thread(&self) -> bool {
-        self.id.is_current_thread() || self.reactor.is_reactor_thread()
-    }
-
-    pub(crate) fn shutdown(&self, timeout: Duration) -> bool {
-        if self.started_before_fork() {
-            // Nothing of the loop runs here, and its locks may be held
-            // forever by threads that were not copied: touch nothing.
-            return false;
-        }
-        if let Some(_failing) = self.stopping.begin() {
-            for slot in self.registry.stop() {
-                slot.fail(Error::ReactorStopped, By::Outsider);
-                slot::release(slot);
-            }
-            stash::report_unhandled(self.id);
-        }
-        self.reactor.shutdown(timeout)
-    }
-}
-
 impl Drop for Handle {
     fn drop(&mut self) {
-        self.core.shutdown(Duration::ZERO);
+        self.core.shutdown(Duration::ZERO, stash::report_unhandled);
     }
 }
 
 impl EventLoop {
-    /// Turns a [`Reactor`] into a loop. Adapters call this; `id` must be the
-    /// one the reactor marks its threads with.
+    /// Builds a loop around the [`Reactor`] that `build` makes from the
+    /// loop's new id, the one the reactor marks its threads with (see
+    /// [`reactor`](crate::reactor)). Adapters call this.
     ///
     /// # Examples
     ///
-    /// See [`Reactor`].
-    pub fn new(id: LoopId, reactor: impl Reactor) -> EventLoop {
+    /// See [`reactor`](crate::reactor).
+    pub fn new<R: Reactor>(build: impl FnOnce(LoopId) -> R) -> EventLoop {
+        let id = LoopId::new();
+        EventLoop::around(id, build(id))
+    }
+
+    /// As [`new`](Self::new), for a `build` that can fail, such as one
+    /// that spawns the reactor's thread.
+    ///
+    /// # Errors
+    ///
+    /// The error of `build`; no loop is made then.
+    ///
+    /// # Examples
+    ///
+    /// See [`OwnedReactor`](crate::reactor::OwnedReactor).
+    pub fn try_new<R: Reactor, E>(
+        build: impl FnOnce(LoopId) -> Result<R, E>,
+    ) -> Result<EventLoop, E> {
+        let id = LoopId::new();
+        Ok(EventLoop::around(id, build(id)?))
+    }
+
+    fn around(id: LoopId, reactor: impl Reactor) -> EventLoop {
         EventLoop {
             handle: Arc::new(Handle {
                 core: Arc::new(LoopCore::new(id, Box::new(reactor))),
@@ -191,7 +149,7 @@ impl EventLoop {
     ///     // Something the future leaves running watches the token.
     ///     std::thread::spawn(move || {
     ///         seen_tx.send("started").unwrap();
-    ///         crochet_core::block_on(token.cancelled());
+    ///         crochet_core::reactor::block_on(token.cancelled());
     ///         seen_tx.send("cleaned up").unwrap();
     ///     });
     ///     std::future::pending::<()>()
@@ -341,7 +299,7 @@ impl EventLoop {
     /// assert_eq!(late.try_wait(), Err(crochet_core::Error::ReactorStopped));
     /// ```
     pub fn shutdown(&self, timeout: Duration) -> bool {
-        self.handle.core.shutdown(timeout)
+        self.handle.core.shutdown(timeout, stash::report_unhandled)
     }
 
     /// A guard that shuts the loop down (waiting up to `timeout`) when it is
@@ -389,7 +347,7 @@ impl EventLoop {
             return EventualResult::new(slot);
         };
         let settle: Arc<dyn Settle> = slot.clone();
-        let work = task::work(slot.clone(), key, token, start);
+        let work = work::work(slot.clone(), key, token, start);
         core.reactor.spawn(Task::new(work, settle, core.id));
         EventualResult::new(slot)
     }
@@ -411,11 +369,6 @@ impl Drop for ShutdownGuard {
     fn drop(&mut self) {
         self.event_loop.shutdown(self.timeout);
     }
-}
-
-/// `duration` in nanoseconds, saturating.
-fn nanos(duration: Duration) -> u64 {
-    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
 impl fmt::Debug for EventLoop {

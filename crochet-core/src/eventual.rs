@@ -8,8 +8,9 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Failure};
-use crate::slot::{By, Slot};
-use crate::stash::{self, StashFull, StashId};
+use crate::id::LoopId;
+use crate::settle::By;
+use crate::slot::Slot;
 
 /// The result of work submitted to a reactor, which will be there eventually.
 ///
@@ -190,38 +191,8 @@ impl<T> EventualResult<T> {
     }
 
     /// The loop the work runs on.
-    pub(crate) fn loop_id(&self) -> crate::LoopId {
+    pub(crate) fn loop_id(&self) -> LoopId {
         self.slot.core.id
-    }
-}
-
-impl<T: Send + 'static> EventualResult<T> {
-    /// Parks the result in the process-wide stash and returns an id to get
-    /// it back with [`retrieve_result`](crate::retrieve_result), for example
-    /// from a later web request. Each id works once.
-    ///
-    /// # Errors
-    ///
-    /// [`StashFull`] when the stash holds its capacity of results
-    /// (see [`set_stash_capacity`](crate::set_stash_capacity)); it gives the
-    /// result back.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    ///
-    /// let reactor = crochet_core::setup();
-    /// let id = reactor.run_in_reactor(|| async { 5_u32 }).stash().unwrap();
-    /// let cookie = id.to_string();
-    /// // ... later, in another request:
-    /// let id: crochet_core::StashId = cookie.parse().unwrap();
-    /// let result = crochet_core::retrieve_result::<u32>(id).unwrap();
-    /// assert_eq!(result.wait(Duration::from_secs(5)), Ok(5));
-    /// assert!(crochet_core::retrieve_result::<u32>(id).is_err());
-    /// ```
-    pub fn stash(self) -> Result<StashId, StashFull<T>> {
-        stash::stash(self)
     }
 }
 

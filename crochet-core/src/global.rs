@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::event_loop::EventLoop;
 
 /// Holds the process-wide loop of one runtime: the one `setup()` starts on
-/// its first call, or the one `no_setup()` attached first.
+/// its first call, or the one `no_setup()` installed first.
 ///
 /// Each adapter keeps one in a `static`, so that its `setup()` and
 /// `no_setup()` are one line each and behave alike for every runtime.
@@ -14,7 +14,8 @@ use crate::event_loop::EventLoop;
 /// # Examples
 ///
 /// ```
-/// use crochet_core::{Error, GlobalLoop};
+/// use crochet_core::reactor::GlobalLoop;
+/// use crochet_core::Error;
 ///
 /// static LOOP: GlobalLoop = GlobalLoop::new();
 ///
@@ -22,7 +23,7 @@ use crate::event_loop::EventLoop;
 /// let first = LOOP.get_or_start(crochet_core::start);
 /// let again = LOOP.get_or_start(|| unreachable!("started only once"));
 /// assert_eq!(first.id(), again.id());
-/// assert_eq!(LOOP.attach(crochet_core::start).unwrap_err(), Error::AlreadySetUp);
+/// assert_eq!(LOOP.install(crochet_core::start).unwrap_err(), Error::AlreadySetUp);
 /// ```
 #[derive(Debug)]
 pub struct GlobalLoop {
@@ -59,24 +60,25 @@ impl GlobalLoop {
         current.clone()
     }
 
-    /// Makes the loop `attach` builds the process-wide one, for
-    /// applications that run the runtime themselves.
+    /// Installs the loop `build` makes as the process-wide one, for
+    /// applications that run the runtime themselves (an adapter's
+    /// `no_setup()`).
     ///
     /// # Errors
     ///
-    /// [`Error::AlreadySetUp`] if a loop was already started or attached;
-    /// `attach` is not called then.
+    /// [`Error::AlreadySetUp`] if a loop was already started or installed;
+    /// `build` is not called then.
     ///
     /// # Examples
     ///
     /// See [`GlobalLoop`].
-    pub fn attach(&self, attach: impl FnOnce() -> EventLoop) -> Result<EventLoop, Error> {
-        let mut attached = false;
+    pub fn install(&self, build: impl FnOnce() -> EventLoop) -> Result<EventLoop, Error> {
+        let mut installed = false;
         let current = self.cell.get_or_init(|| {
-            attached = true;
-            attach()
+            installed = true;
+            build()
         });
-        if attached {
+        if installed {
             offer_default(current);
             Ok(current.clone())
         } else {
@@ -84,7 +86,7 @@ impl GlobalLoop {
         }
     }
 
-    /// The loop, if one was started or attached.
+    /// The loop, if one was started or installed.
     ///
     /// # Examples
     ///

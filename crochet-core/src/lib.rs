@@ -6,8 +6,14 @@
 //! slot and its waking, timeouts, cancellation, the registry of pending
 //! results, the stash, panic capture, the report of unhandled failures) and a
 //! built-in reactor: one std thread that drives submitted futures and
-//! closures. Adapters for tokio, smol and async-std implement [`Reactor`] in
-//! a few lines each. It depends on std only.
+//! closures. It depends on std only.
+//!
+//! It has two boundaries. The root holds what applications use: `setup`,
+//! `start`, [`EventLoop`], [`EventualResult`], [`Error`] and its friends,
+//! the stash, the hooks, [`WaitStrategy`], [`CancellationToken`] and the
+//! opaque [`LoopId`]. The [`reactor`] module holds what only adapter
+//! authors need: adapters for tokio, smol and async-std implement
+//! [`reactor::Reactor`] in a few lines each.
 //!
 //! ```
 //! use std::time::Duration;
@@ -32,48 +38,78 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
 
-// The state of one result, shared by its handle, its task and the registry.
-mod slot;
-// std's or loom's primitives, for the modelled parts.
+// The modules form layers: each imports only those listed before it, so
+// the crate reads bottom-up and has no import circle.
+//
+// 1. Primitives and ids: `sync` (std's or loom's primitives), `spin` (the
+//    wait strategy), `slab`, `stop` (the latch of `shutdown`), `id`
+//    (`LoopId`, `StashId`), `thread_mark`
+//    (which loop the calling thread belongs to), `cancel` (the token).
+// 2. Failures: `error`, then `unhandled` (the report of failures nobody
+//    saw).
+// 3. `settle`: a slot of any type as the layers below the slot see it
+//    (`Settle`, `By`, `release`).
+// 4. What a reactor sees: `registry` (pending results, held weakly),
+//    `task` (`Task`), `reactor_trait` (`Reactor`), and the helpers an
+//    adapter reuses: `block_on`, `reactor_thread`, `owned_reactor`.
+// 5. `loop_core` (`LoopCore`): what results and tasks share with a loop.
+// 6. `slot`: the state machine of one result; then `eventual`
+//    (`EventualResult`, its handle) and `stash` (which parks handles, and
+//    holds `EventualResult::stash`).
+// 7. `work`: the future that carries one piece of work on the reactor.
+// 8. `event_loop` (`EventLoop`), `global` (the process-wide loops),
+//    `builtin` (the built-in reactor).
+// 9. `reactor`: the public adapter API, which only gathers names from the
+//    layers above; nothing imports it.
+//
+// The one lock order: the stash's lock, then a slot's state lock (the
+// stash asks a parked result whether it has an unseen panic). No other
+// crochet lock is taken while holding one.
+
+mod spin;
 mod sync;
-// The reactor-side future that carries one piece of work.
-mod task;
-// Pending results of a loop, held weakly, for shutdown.
-mod registry;
-// Values under stable indices, shrinking when mostly empty.
+pub use spin::WaitStrategy;
+mod id;
 mod slab;
 // Every `shutdown` returns after the pending results are failed.
 mod stop;
-
-mod builtin;
-pub use builtin::{setup, start};
-
+pub use id::{LoopId, StashId};
 mod cancel;
-pub use cancel::{CancellationToken, Cancelled};
+mod thread_mark;
+pub use cancel::{CancellationToken, WaitForCancellation};
 
 mod error;
 pub use error::{Error, Failure, ResultExt, WorkError};
+mod unhandled;
+pub use unhandled::{reset_unhandled_error_hook, set_unhandled_error_hook};
+
+mod settle;
+
+mod block_on;
+mod owned_reactor;
+mod reactor_thread;
+mod reactor_trait;
+mod registry;
+mod task;
+
+mod loop_core;
+
+mod eventual;
+mod slot;
+pub use eventual::EventualResult;
+mod stash;
+pub use stash::{retrieve_result, set_stash_capacity, set_stash_time_to_live, StashFull};
+
+mod work;
 
 mod event_loop;
 pub use event_loop::{EventLoop, ShutdownGuard};
-
-mod eventual;
-pub use eventual::EventualResult;
-
 mod global;
-pub use global::{default_loop, GlobalLoop};
+pub use global::default_loop;
+mod builtin;
+pub use builtin::{setup, start};
 
-mod reactor;
-pub use reactor::{block_on, LoopId, OwnedReactor, Reactor, ReactorThread, Task};
-
-mod spin;
-pub use spin::WaitStrategy;
-
-mod stash;
-pub use stash::{retrieve_result, set_stash_capacity, set_stash_time_to_live, StashFull, StashId};
-
-mod unhandled;
-pub use unhandled::{reset_unhandled_error_hook, set_unhandled_error_hook};
+pub mod reactor;
 
 #[cfg(all(test, crochet_loom))]
 mod loom_models;

@@ -19,9 +19,12 @@ use loom::sync::atomic::{AtomicBool, Ordering};
 use loom::thread;
 
 use crate::error::{Error, Failure};
-use crate::event_loop::LoopCore;
-use crate::reactor::{LoopId, Reactor, Task};
-use crate::slot::{By, Slot};
+use crate::id::LoopId;
+use crate::loop_core::LoopCore;
+use crate::reactor_trait::Reactor;
+use crate::settle::By;
+use crate::slot::Slot;
+use crate::task::Task;
 use crate::{CancellationToken, EventualResult};
 
 /// A reactor that never runs anything: the models drive the slot by hand.
@@ -387,7 +390,8 @@ fn drop_vs_shutdown_reports_nothing() {
         let core = core();
         let (result, slot) = handle(&core);
         let stopper = core.clone();
-        let t = thread::spawn(move || stopper.shutdown(Duration::ZERO));
+        let t =
+            thread::spawn(move || stopper.shutdown(Duration::ZERO, crate::stash::report_unhandled));
         drop(result);
         assert!(t.join().unwrap());
         assert!(slot.is_resolved());
@@ -424,7 +428,7 @@ fn stashed_panic_vs_shutdown_is_reported_once() {
         let (result, slot) = handle(&core);
         let id = result.stash().unwrap();
         let t = thread::spawn(move || slot.resolve(Err(panic_of(marker)), By::Task));
-        core.shutdown(Duration::ZERO);
+        core.shutdown(Duration::ZERO, crate::stash::report_unhandled);
         // The panic may lose to the shutdown, which settles the slot first.
         let panicked = t.join().unwrap();
         // Retrieved and dropped unseen: reported now unless shutdown did.
@@ -442,7 +446,8 @@ fn retrieve_vs_shutdown() {
         let (result, slot) = handle(&core);
         let id = result.stash().unwrap();
         let stopper = core.clone();
-        let t = thread::spawn(move || stopper.shutdown(Duration::ZERO));
+        let t =
+            thread::spawn(move || stopper.shutdown(Duration::ZERO, crate::stash::report_unhandled));
         let result = crate::retrieve_result::<u32>(id).unwrap();
         runs.saw(usize::from(slot.is_resolved()));
         t.join().unwrap();
@@ -466,7 +471,8 @@ fn retrieve_vs_shutdown_reports_a_stashed_panic_once() {
         assert!(slot.resolve(Err(panic_of(marker)), By::Task));
         let id = result.stash().unwrap();
         let stopper = core.clone();
-        let t = thread::spawn(move || stopper.shutdown(Duration::ZERO));
+        let t =
+            thread::spawn(move || stopper.shutdown(Duration::ZERO, crate::stash::report_unhandled));
         let retrieved = crate::retrieve_result::<u32>(id).unwrap();
         t.join().unwrap();
         // Shutdown reports the panic if it found it still stashed.

@@ -3,14 +3,16 @@
 //!
 //! It holds only weak references: a result whose handle and task are both
 //! gone is freed, and its entry is removed when its task ends. It is split
-//! into shards, each thread registering in its own, so that many threads
-//! submitting at once do not queue on one lock.
+//! into eight shards; threads are dealt out to them in turn (a thread
+//! always registers in the same one, and beyond eight threads several share
+//! a shard), so that many threads submitting at once rarely queue on one
+//! lock.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 
+use crate::settle::Settle;
 use crate::slab::Slab;
-use crate::slot::Settle;
 use crate::sync::{lock, Mutex};
 
 /// How many shards a registry has.

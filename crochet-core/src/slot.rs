@@ -9,9 +9,10 @@
 //!    nothing.
 //! 2. A value is moved out once (`Ready` -> `Taken`); a failure stays, and
 //!    every wait gets a clone of it.
-//! 3. Every change of the outcome notifies the blocked sleepers (under the
+//! 3. The move out of `Pending` notifies the blocked sleepers (under the
 //!    lock, and only when there are any) and wakes the async waiter (after
-//!    the lock is released, since a waker may run arbitrary code).
+//!    the lock is released, since a waker may run arbitrary code). Taking
+//!    the value (`Ready` -> `Taken`) wakes nobody: it is a waiter's own act.
 //! 4. A panic is reported as unhandled at most once: when it arrives after
 //!    the handle was dropped, or when the handle is dropped without anyone
 //!    having seen it. Whoever reports sets `observed`.
@@ -28,8 +29,9 @@ use std::sync::PoisonError;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
-use crate::error::{catch_panic, Error, Failure};
-use crate::event_loop::LoopCore;
+use crate::error::{Error, Failure};
+use crate::loop_core::LoopCore;
+use crate::settle::{By, Settle};
 #[cfg(not(all(test, crochet_loom)))]
 use crate::spin;
 use crate::sync::{lock, AtomicBool, Condvar, Mutex, Ordering};
@@ -37,6 +39,11 @@ use crate::unhandled;
 
 /// The shared state of one piece of work.
 pub(crate) struct Slot<T> {
+    /// # Deadlock safety
+    ///
+    /// The innermost crochet lock: the stash takes it while holding its own
+    /// (to ask a parked result for an unseen panic), and nothing is locked
+    /// while it is held. No user code runs under it (invariant 6).
     state: Mutex<State<T>>,
     /// Whether the outcome has left `Pending` (it never goes back), readable
     /// without the lock by a spinning waiter and by `is_ready`.
@@ -76,13 +83,6 @@ struct State<T> {
     waker: Option<Waker>,
     /// The task that drives the work, woken when it must stop.
     task: Option<Waker>,
-}
-
-/// Who moves the outcome out of `Pending`: the task, or someone else.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum By {
-    Task,
-    Outsider,
 }
 
 impl<T> Slot<T> {
@@ -326,24 +326,6 @@ impl<T> State<T> {
             },
         }
     }
-}
-
-/// Drops a reference to a slot where a panic must not escape (the reactor
-/// thread, `shutdown`): if it was the last one, the value the slot still
-/// holds is dropped, and a panic of its `Drop` is reported as unhandled.
-pub(crate) fn release(slot: Arc<dyn Settle>) {
-    let location = slot.location();
-    if let Err(message) = catch_panic(move || drop(slot)) {
-        unhandled::report(&Error::Panicked(Failure::new(message, location)));
-    }
-}
-
-/// A slot of any type, as the registry and the task's panic guard see it.
-pub(crate) trait Settle: Send + Sync {
-    /// Fails the work with `err` if it has no outcome yet; says whether it did.
-    fn fail(&self, err: Error, by: By) -> bool;
-    /// The location the work was submitted from.
-    fn location(&self) -> &'static Location<'static>;
 }
 
 impl<T: Send> Settle for Slot<T> {

@@ -13,42 +13,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::error::Error;
 use crate::eventual::EventualResult;
-use crate::reactor::LoopId;
+use crate::id::{LoopId, StashId};
 use crate::sync::{lock, Mutex};
 use crate::unhandled;
-
-/// The id of a stashed result.
-///
-/// Opaque and `Copy`; its text form (32 hexadecimal digits) goes into
-/// cookies and URLs and parses back with [`FromStr`]. Ids are 128-bit keyed
-/// hashes, not counters, so one id tells nothing about another.
-///
-/// # Examples
-///
-/// ```
-/// use crochet_core::StashId;
-///
-/// let id = crochet_core::setup().run_in_reactor(|| async { 1 }).stash().unwrap();
-/// let text = id.to_string();
-/// assert_eq!(text.len(), 32);
-/// assert_eq!(text.parse::<StashId>(), Ok(id));
-/// assert!("not an id".parse::<StashId>().is_err());
-/// # crochet_core::retrieve_result::<i32>(id).unwrap();
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct StashId(u128);
-
-impl fmt::Display for StashId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:032x}", self.0)
-    }
-}
-
-impl fmt::Debug for StashId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "StashId({self})")
-    }
-}
 
 impl FromStr for StashId {
     type Err = Error;
@@ -63,6 +30,39 @@ impl FromStr for StashId {
         u128::from_str_radix(text, 16)
             .map(StashId)
             .map_err(|_| Error::InvalidStashId)
+    }
+}
+
+// `stash` is a method of `EventualResult` but lives here, with the stash
+// it parks the result in, so that the result's layer does not import this
+// one.
+impl<T: Send + 'static> EventualResult<T> {
+    /// Parks the result in the process-wide stash and returns an id to get
+    /// it back with [`retrieve_result`](crate::retrieve_result), for example
+    /// from a later web request. Each id works once.
+    ///
+    /// # Errors
+    ///
+    /// [`StashFull`] when the stash holds its capacity of results
+    /// (see [`set_stash_capacity`](crate::set_stash_capacity)); it gives the
+    /// result back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let reactor = crochet_core::setup();
+    /// let id = reactor.run_in_reactor(|| async { 5_u32 }).stash().unwrap();
+    /// let cookie = id.to_string();
+    /// // ... later, in another request:
+    /// let id: crochet_core::StashId = cookie.parse().unwrap();
+    /// let result = crochet_core::retrieve_result::<u32>(id).unwrap();
+    /// assert_eq!(result.wait(Duration::from_secs(5)), Ok(5));
+    /// assert!(crochet_core::retrieve_result::<u32>(id).is_err());
+    /// ```
+    pub fn stash(self) -> Result<StashId, StashFull<T>> {
+        stash(self)
     }
 }
 
@@ -228,6 +228,12 @@ const DEFAULT_CAPACITY: usize = 65_536;
 /// loom models build a fresh one for each run, and its lock comes from the
 /// `sync` shim so that loom explores the interleavings inside it.
 pub(crate) struct Stash {
+    /// # Deadlock safety
+    ///
+    /// The outer of the one pair of crochet locks ever held together: while
+    /// holding it, the stash may take a parked result's slot lock (through
+    /// `take_unobserved`), never the other way round. Parked results are
+    /// dropped, and the unhandled hook called, only after it is released.
     inner: Mutex<Inner>,
 }
 

@@ -1,141 +1,116 @@
-//! The future that carries one piece of work on the reactor: it starts the
-//! work on its first poll, drops it when cancelled, and settles the slot.
+//! `Task`: one piece of submitted work, as the future a reactor polls.
 
-use std::future::{poll_fn, Future};
-use std::pin::pin;
+use std::fmt;
+use std::future::Future;
+use std::panic::Location;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Context, Poll};
 
-use crate::cancel::CancellationToken;
 use crate::error::{catch_panic, Error, Failure};
-use crate::registry::Key;
-use crate::slot::{By, Slot};
+use crate::id::LoopId;
+use crate::settle::{self, By, Settle};
+use crate::thread_mark;
 use crate::unhandled;
 
-/// The reactor side of the work `start` begins: a future to wrap in a
-/// [`Task`](crate::Task).
+/// One piece of submitted work, as a future a reactor polls to completion.
 ///
-/// Before each poll it asks the slot whether the outcome was settled from
-/// outside (cancel, shutdown). If so it fires `token`, then drops the work's
-/// future, on the reactor thread, without polling it again. Cancelling before
-/// the first poll means `start` never runs.
+/// Built by the core. It never panics out of `poll` or `drop`: a panic of the
+/// work is caught and becomes [`Error::Panicked`](crate::Error::Panicked) for the waiter, so one bad
+/// job never takes the runtime down.
 ///
-/// Panics of the work (of `start`, of a poll, of dropping the work's
-/// future) are caught here, where they happen, so that they never unwind
-/// through this future: its guard then sees a panicking thread only when
-/// the thread itself unwinds from something else (a runtime dropped during
-/// a panic of the application), and settles the slot all the same.
-pub(crate) fn work<T, Fut>(
-    slot: Arc<Slot<T>>,
-    key: Key,
-    token: Option<CancellationToken>,
-    start: impl FnOnce() -> Fut + Send + 'static,
-) -> impl Future<Output = ()> + Send + 'static
-where
-    T: Send + 'static,
-    Fut: Future<Output = T> + Send + 'static,
-{
-    // Built outside the async block so that it is dropped, and settles the
-    // slot, even when the runtime drops the task before its first poll.
-    let guard = Guard {
-        slot,
-        key,
-        token,
-        finished: false,
-    };
-    async move {
-        let mut guard = guard;
-        let mut start = Some(start);
-        let mut future = pin!(None::<Fut>);
-        let polled = poll_fn(|cx| {
-            if guard.slot.task_must_stop(cx.waker()) {
-                guard.fire();
-                return Poll::Ready(None);
-            }
-            let poll = catch_panic(|| {
-                if let Some(start) = start.take() {
-                    future.set(Some(start()));
-                }
-                future
-                    .as_mut()
-                    .as_pin_mut()
-                    .expect("the work's future is missing although it was started")
-                    .poll(cx)
-            });
-            match poll {
-                Ok(Poll::Pending) => Poll::Pending,
-                Ok(Poll::Ready(value)) => Poll::Ready(Some(Ok(value))),
-                Err(message) => Poll::Ready(Some(Err(message))),
-            }
-        })
-        .await;
-        // The work's future is dropped here, before the waiter is woken; a
-        // panic of its `Drop` is the work's failure.
-        let dropped = catch_panic(|| future.set(None));
-        match (polled, dropped) {
-            (Some(Ok(value)), Ok(())) => {
-                guard.finished = true;
-                guard.slot.resolve(Ok(value), By::Task);
-            }
-            (Some(Ok(value)), Err(message)) => {
-                guard.fail(message);
-                drop(catch_panic(move || drop(value)));
-            }
-            (Some(Err(message)), dropped) => {
-                guard.fail(message);
-                if let Err(message) = dropped {
-                    guard.fail(message);
-                }
-            }
-            // Stopped from outside: the outcome is settled, so a panic of
-            // the drop reaches nobody but the report.
-            (None, dropped) => {
-                if let Err(message) = dropped {
-                    guard.fail(message);
-                }
-            }
-        }
-    }
+/// # Examples
+///
+/// See [`Reactor`](crate::reactor::Reactor).
+#[must_use = "a task does nothing unless polled"]
+pub struct Task {
+    future: Pin<Box<dyn Future<Output = ()> + Send>>,
+    /// Taken only by `drop`, which releases it without letting a panic out.
+    settle: Option<Arc<dyn Settle>>,
+    location: &'static Location<'static>,
+    loop_id: LoopId,
+    done: bool,
 }
 
-/// Settles what the task leaves unsettled when it ends.
-struct Guard<T> {
-    slot: Arc<Slot<T>>,
-    /// The slot's place in the loop's registry, freed when the task ends.
-    key: Key,
-    token: Option<CancellationToken>,
-    /// Whether the work's outcome was delivered (or reported).
-    finished: bool,
-}
-
-impl<T> Guard<T> {
-    fn fire(&self) {
-        if let Some(token) = &self.token {
-            token.cancel();
+impl Task {
+    pub(crate) fn new(
+        future: impl Future<Output = ()> + Send + 'static,
+        settle: Arc<dyn Settle>,
+        loop_id: LoopId,
+    ) -> Task {
+        Task {
+            future: Box::pin(future),
+            location: settle.location(),
+            settle: Some(settle),
+            loop_id,
+            done: false,
         }
     }
 
-    /// Fails the work with the panic `message`; reports it if the outcome
-    /// was settled already, since then nobody will see it.
-    fn fail(&mut self, message: String) {
-        self.finished = true;
-        let err = Error::Panicked(Failure::new(message, self.slot.location));
-        if !self.slot.resolve(Err(err.clone()), By::Task) {
+    /// Replaces the future with one that owns nothing and drops the old one,
+    /// catching a panic of its `Drop`.
+    fn discard(&mut self) {
+        let future = std::mem::replace(&mut self.future, Box::pin(std::future::pending()));
+        if let Err(message) = catch_panic(move || drop(future)) {
+            self.fail(message);
+        }
+    }
+
+    fn fail(&self, message: String) {
+        let err = Error::Panicked(Failure::new(message, self.location));
+        let delivered = self
+            .settle
+            .as_ref()
+            .is_some_and(|settle| settle.fail(err.clone(), By::Task));
+        // The outcome was settled before (the work was cancelled or its
+        // loop stopped, and this panic came from dropping it): nobody will
+        // see the panic unless it is reported.
+        if !delivered {
             unhandled::report(&err);
         }
     }
 }
 
-impl<T> Drop for Guard<T> {
-    fn drop(&mut self) {
-        if !self.finished {
-            self.fire();
-            // Cancel, shutdown, or a runtime dropped while its thread
-            // unwinds: `ReactorStopped`, unless the slot was settled
-            // already. The entry leaves the registry only after the slot is
-            // settled, so that `shutdown` never misses a pending result.
-            self.slot.resolve(Err(Error::ReactorStopped), By::Task);
+impl Future for Task {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.done {
+            return Poll::Ready(());
         }
-        self.slot.core.registry.remove(self.key);
+        let this = &mut *self;
+        let _polling = thread_mark::enter_thread_scope(this.loop_id);
+        match catch_panic(|| this.future.as_mut().poll(cx)) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(())) => {
+                this.done = true;
+                Poll::Ready(())
+            }
+            Err(message) => {
+                this.done = true;
+                this.fail(message);
+                this.discard();
+                Poll::Ready(())
+            }
+        }
+    }
+}
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        let _dropping = thread_mark::enter_thread_scope(self.loop_id);
+        self.discard();
+        if let Some(settle) = self.settle.take() {
+            settle::release(settle);
+        }
+    }
+}
+
+impl fmt::Debug for Task {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Task")
+            .field("loop_id", &self.loop_id)
+            .field("submitted_at", &self.location)
+            .finish_non_exhaustive()
     }
 }

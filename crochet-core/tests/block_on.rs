@@ -34,7 +34,7 @@ impl Future for ParksInPoll {
 fn a_future_that_parks_in_poll_does_not_lose_its_wake_up() {
     let (done, finished) = mpsc::channel();
     thread::spawn(move || {
-        done.send(crochet_core::block_on(ParksInPoll { polls: 0 }))
+        done.send(crochet_core::reactor::block_on(ParksInPoll { polls: 0 }))
             .unwrap();
     });
     assert_eq!(
@@ -48,8 +48,8 @@ fn a_future_that_parks_in_poll_does_not_lose_its_wake_up() {
 fn a_nested_block_on_does_not_steal_the_outer_wake_up() {
     let (done, finished) = mpsc::channel();
     thread::spawn(move || {
-        let outer = crochet_core::block_on(async {
-            let inner = crochet_core::block_on(ParksInPoll { polls: 0 });
+        let outer = crochet_core::reactor::block_on(async {
+            let inner = crochet_core::reactor::block_on(ParksInPoll { polls: 0 });
             ParksInPoll { polls: 0 }.await + inner
         });
         done.send(outer).unwrap();

@@ -107,12 +107,13 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use crochet_core::{Error, EventLoop, GlobalLoop, LoopId};
+use crochet_core::reactor::GlobalLoop;
+use crochet_core::{Error, EventLoop};
 use smol::Executor;
 
 // The `Reactor` over a smol executor, owned or attached.
 mod reactor;
-use reactor::{start_owned, Attached, DrivingMark};
+use reactor::{start_owned, Attached};
 
 /// The process-wide smol loop: the one [`setup`] started, or the one
 /// [`no_setup`] attached.
@@ -172,9 +173,7 @@ pub fn setup() -> EventLoop {
 /// assert!(reactor.shutdown(Duration::from_secs(5)));
 /// ```
 pub fn start() -> EventLoop {
-    let id = LoopId::new();
-    let owned = start_owned(id).expect("crochet-smol: could not spawn the reactor thread");
-    EventLoop::new(id, owned)
+    EventLoop::new(|id| start_owned(id).expect("crochet-smol: could not spawn the reactor thread"))
 }
 
 /// Makes the application's own smol executor the process-wide loop: work is
@@ -216,7 +215,7 @@ pub fn start() -> EventLoop {
 /// app.join().unwrap().unwrap();
 /// ```
 pub fn no_setup(executor: Arc<Executor<'static>>) -> Result<EventLoop, Error> {
-    GLOBAL.attach(|| attach(executor))
+    GLOBAL.install(|| attach(executor))
 }
 
 /// A private loop over the application's own smol executor, as [`no_setup`]
@@ -249,7 +248,7 @@ pub fn no_setup(executor: Arc<Executor<'static>>) -> Result<EventLoop, Error> {
 /// app.join().unwrap().unwrap();
 /// ```
 pub fn attach(executor: Arc<Executor<'static>>) -> EventLoop {
-    EventLoop::new(LoopId::new(), Attached(executor))
+    EventLoop::new(|_| Attached(executor))
 }
 
 /// Drives `executor` on the calling thread until `future` completes, as
@@ -280,6 +279,6 @@ pub fn attach(executor: Arc<Executor<'static>>) -> EventLoop {
 /// assert!(!reactor.is_reactor_thread());
 /// ```
 pub fn run<T>(reactor: &EventLoop, executor: &Executor<'_>, future: impl Future<Output = T>) -> T {
-    let _driving = DrivingMark::enter(reactor.id());
+    let _driving = crochet_core::reactor::enter_thread_scope(reactor.id());
     smol::block_on(executor.run(future))
 }

@@ -3,7 +3,8 @@
 
 use std::io;
 
-use crochet_core::{EventLoop, LoopId, ReactorThread};
+use crochet_core::reactor::ReactorThread;
+use crochet_core::EventLoop;
 use tokio::runtime;
 
 use crate::reactor::{OwnedRuntime, Tokio};
@@ -127,10 +128,11 @@ impl Builder {
             .build()?;
         let handle = runtime.handle().clone();
         let runtime = OwnedRuntime::new(runtime);
-        let id = LoopId::new();
-        let owner = ReactorThread::spawn(self.thread_name.clone(), id, move |stop| {
-            runtime.run(stop);
-        })?;
-        Ok(EventLoop::new(id, Tokio::new(handle, Some(owner))))
+        EventLoop::try_new(|id| {
+            let owner = ReactorThread::spawn(self.thread_name.clone(), id, move |stop| {
+                runtime.run(stop);
+            })?;
+            Ok(Tokio::new(handle, Some(owner)))
+        })
     }
 }

@@ -113,7 +113,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
 
-use crochet_core::{Error, EventLoop, GlobalLoop, LoopId};
+use crochet_core::reactor::GlobalLoop;
+use crochet_core::{Error, EventLoop};
 use tokio::runtime::Handle;
 
 mod builder;
@@ -217,7 +218,7 @@ pub fn start() -> EventLoop {
 /// assert_eq!(answer, Ok(42));
 /// ```
 pub fn no_setup(handle: Handle) -> Result<EventLoop, Error> {
-    GLOBAL.attach(|| attach(handle))
+    GLOBAL.install(|| attach(handle))
 }
 
 /// A private loop over the runtime behind `handle`, which the application
@@ -239,8 +240,7 @@ pub fn no_setup(handle: Handle) -> Result<EventLoop, Error> {
 /// assert_eq!(runtime.block_on(async { 8 }), 8);
 /// ```
 pub fn attach(handle: Handle) -> EventLoop {
-    let id = LoopId::new();
-    EventLoop::new(id, reactor::Tokio::new(handle, None))
+    EventLoop::new(|_| reactor::Tokio::new(handle, None))
 }
 
 /// The process-wide loop, shared by every caller in the process.

@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
-use crochet_core::{Cancelled, Reactor, ReactorThread, Task};
+use crochet_core::reactor::{Reactor, ReactorThread, StopSignal, Task};
 use tokio::runtime::{self, Handle, Runtime};
 use tokio::task::coop;
 
@@ -81,8 +81,8 @@ impl OwnedRuntime {
     /// Drives the runtime until `stop` fires, then shuts it down on this
     /// (non-async) thread: every task left is dropped and every thread of
     /// the runtime joined before this returns.
-    pub(crate) fn run(mut self, stop: Cancelled) {
-        let runtime = self.0.take().expect("runtime missing in state OnItsThread");
+    pub(crate) fn run(mut self, stop: StopSignal) {
+        let runtime = self.0.take().expect("the runtime is taken only here, once");
         runtime.block_on(stop);
         drop(runtime);
     }

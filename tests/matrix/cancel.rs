@@ -59,7 +59,7 @@ pub fn cancel_fires_the_token_for_cleanup_outside_the_work<R: Runtime>() {
     let result = fx.run_in_reactor_with_token(move |token| {
         // Something the work started, living outside its future.
         thread::spawn(move || {
-            crochet::block_on(token.cancelled());
+            crochet::reactor::block_on(token.cancelled());
             cleaned.send(()).unwrap();
         });
         std::future::pending::<()>()

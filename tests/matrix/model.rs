@@ -1470,7 +1470,7 @@ impl Tracked {
     /// runtime's account, or one the loop marked as its own (where an
     /// executor drops its tasks when it stops, outside any task).
     fn on_reactor(&self) -> bool {
-        (self.in_runtime)() || self.tracker.loop_id.is_current_thread()
+        (self.in_runtime)() || crochet::reactor::is_marked(self.tracker.loop_id)
     }
 
     fn anomaly(&self, what: &str) {

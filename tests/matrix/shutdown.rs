@@ -134,7 +134,7 @@ pub fn shutdown_drops_pending_work_and_fires_its_token<R: Runtime>() {
     let (started, running) = mpsc::channel();
     let result = fx.run_in_reactor_with_token(move |token| {
         thread::spawn(move || {
-            crochet::block_on(token.cancelled());
+            crochet::reactor::block_on(token.cancelled());
             cleaned.send(()).unwrap();
         });
         async move {

@@ -1,0 +1,92 @@
+//! `LoopCore`: what a loop's results and tasks share with it (its id, its
+//! registry, its reactor, its settings), never the user-facing handle, so
+//! that pending work does not keep a loop alive.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use crate::error::Error;
+use crate::id::LoopId;
+use crate::reactor_trait::Reactor;
+use crate::registry::Registry;
+use crate::settle::{self, By};
+use crate::spin::{self, WaitStrategy};
+use crate::stop::StopLatch;
+use crate::thread_mark;
+
+/// What results and tasks share with the loop: never the `Handle`, so that
+/// pending work does not keep a loop alive.
+pub(crate) struct LoopCore {
+    pub(crate) id: LoopId,
+    pub(crate) registry: Registry,
+    /// Makes every `shutdown` wait until the pending results are failed.
+    stopping: StopLatch,
+    pub(crate) reactor: Box<dyn Reactor>,
+    /// The process the loop was started in. A child made by `fork()` has a
+    /// copy of the loop but not its reactor thread: there, the loop fails
+    /// everything with `StartedBeforeFork` and never touches the reactor,
+    /// whose locks another thread of the parent may have held at the fork.
+    pid: u32,
+    /// The spin budget of the wait strategy, in nanoseconds.
+    // ORDERING: Relaxed: a plain setting, read on its own; a wait that reads
+    // the old value just spins as before.
+    pub(crate) spin_nanos: AtomicU64,
+}
+
+impl LoopCore {
+    pub(crate) fn new(id: LoopId, reactor: Box<dyn Reactor>) -> LoopCore {
+        // Counted when a loop starts, before the application pins any thread.
+        spin::count_cpus();
+        LoopCore {
+            id,
+            registry: Registry::new(),
+            stopping: StopLatch::new(),
+            reactor,
+            pid: std::process::id(),
+            spin_nanos: AtomicU64::new(nanos(WaitStrategy::DEFAULT.budget())),
+        }
+    }
+
+    pub(crate) fn wait_strategy(&self) -> WaitStrategy {
+        WaitStrategy::from_budget(Duration::from_nanos(
+            self.spin_nanos.load(Ordering::Relaxed),
+        ))
+    }
+
+    /// Whether this is a process made by `fork()` after the loop started,
+    /// where the reactor thread does not exist. A system call: checked once
+    /// per submit, and by a wait only before it parks.
+    pub(crate) fn started_before_fork(&self) -> bool {
+        std::process::id() != self.pid
+    }
+
+    pub(crate) fn is_reactor_thread(&self) -> bool {
+        thread_mark::is_marked(self.id) || self.reactor.is_reactor_thread()
+    }
+
+    /// Stops the loop; `report_unhandled` reports the unretrieved stashed
+    /// panics of this loop (the stash is a layer above).
+    pub(crate) fn shutdown(&self, timeout: Duration, report_unhandled: fn(LoopId)) -> bool {
+        if self.started_before_fork() {
+            // Nothing of the loop runs here, and its locks may be held
+            // forever by threads that were not copied: touch nothing.
+            return false;
+        }
+        if let Some(_failing) = self.stopping.begin() {
+            for slot in self.registry.stop() {
+                slot.fail(Error::ReactorStopped, By::Outsider);
+                settle::release(slot);
+            }
+            // Reported after every pending result of the loop has settled,
+            // and before the reactor stops: the stash sits above this
+            // layer, so the loop hands its report in from there.
+            report_unhandled(self.id);
+        }
+        self.reactor.shutdown(timeout)
+    }
+}
+
+/// `duration` in nanoseconds, saturating.
+pub(crate) fn nanos(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
+}
