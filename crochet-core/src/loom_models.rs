@@ -163,13 +163,13 @@ fn cancel_vs_task_poll_wakes_the_task() {
         let waker = Waker::from(flag.clone());
         let canceller = slot.clone();
         let t = thread::spawn(move || canceller.resolve(Err(Error::Cancelled), By::Outsider));
-        let must_stop = slot.task_must_stop(&waker);
+        let must_stop = slot.task_must_stop(&waker, true);
         t.join().unwrap();
         assert!(
             must_stop || flag.0.load(Ordering::SeqCst),
             "the task neither saw the cancellation nor was woken for it"
         );
-        assert!(slot.task_must_stop(&waker));
+        assert!(slot.task_must_stop(&waker, false));
     });
 }
 
@@ -226,7 +226,7 @@ fn cancel_vs_shutdown() {
         let core = core();
         let slot = registered(&core);
         let flag = Arc::new(Flag(AtomicBool::new(false)));
-        assert!(!slot.task_must_stop(&Waker::from(flag.clone())));
+        assert!(!slot.task_must_stop(&Waker::from(flag.clone()), true));
         let canceller = slot.clone();
         let t = thread::spawn(move || canceller.resolve(Err(Error::Cancelled), By::Outsider));
         for pending in core.registry.stop() {

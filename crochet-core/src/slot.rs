@@ -37,6 +37,16 @@ use crate::spin;
 use crate::sync::{lock, AtomicBool, Condvar, Mutex, Ordering};
 use crate::unhandled;
 
+/// What [`Slot::register`] did.
+enum Registered<R> {
+    /// The caller's condition held: nothing was stored.
+    Done(R),
+    /// A waker that wakes the same task was stored already.
+    Kept,
+    /// `waker` was stored, replacing any other.
+    Stored,
+}
+
 /// The shared state of one piece of work.
 pub(crate) struct Slot<T> {
     /// # Deadlock safety
@@ -202,12 +212,15 @@ impl<T> Slot<T> {
 
     /// Takes the outcome if it is known, or registers `cx`'s waker.
     pub(crate) fn poll_take(&self, cx: &mut Context<'_>) -> Poll<Result<T, Error>> {
-        match self.register(cx.waker(), |state| &mut state.waker, State::take) {
-            Some(result) => Poll::Ready(result),
+        match self.register(cx.waker(), |state| &mut state.waker, State::take, false) {
+            Registered::Done(result) => Poll::Ready(result),
             // In a child forked after the loop started, nothing would ever
-            // wake this task.
-            None if self.core.started_before_fork() => Poll::Ready(Err(Error::StartedBeforeFork)),
-            None => Poll::Pending,
+            // wake this task (checked when a waker is stored, not on every
+            // poll).
+            Registered::Stored if self.core.started_before_fork() => {
+                Poll::Ready(Err(Error::StartedBeforeFork))
+            }
+            Registered::Stored | Registered::Kept => Poll::Pending,
         }
     }
 
@@ -251,12 +264,15 @@ impl<T> Slot<T> {
     /// Called by the task before each poll of the work: whether the work must
     /// stop because its outcome was settled from outside (cancel, shutdown).
     /// Otherwise remembers `waker` so that settling wakes the task
-    /// (invariant 5).
-    pub(crate) fn task_must_stop(&self, waker: &Waker) -> bool {
+    /// (invariant 5). On the `first` poll no waker is stored yet, so it is
+    /// cloned before the lock is taken, and the lock is taken once.
+    pub(crate) fn task_must_stop(&self, waker: &Waker, first: bool) -> bool {
         let settled =
             |state: &mut State<T>| (!matches!(state.outcome, Outcome::Pending)).then_some(());
-        self.register(waker, |state| &mut state.task, settled)
-            .is_some()
+        matches!(
+            self.register(waker, |state| &mut state.task, settled, first),
+            Registered::Done(())
+        )
     }
 
     /// Stores a clone of `waker` in the field `field` picks, unless `done`
@@ -265,33 +281,35 @@ impl<T> Slot<T> {
     /// Cloning a waker and dropping the one it replaces run the waker's
     /// own code, which may use crochet again (a waker owning the last
     /// handle of this very loop): both happen with the lock released
-    /// (invariant 6), at the cost of a second locking when the waker
-    /// changes.
+    /// (invariant 6). A caller that knows no waker is stored yet says
+    /// `clone_first`, and the lock is taken once; otherwise a changed waker
+    /// costs a second locking.
     fn register<R>(
         &self,
         waker: &Waker,
         field: fn(&mut State<T>) -> &mut Option<Waker>,
         done: impl Fn(&mut State<T>) -> Option<R>,
-    ) -> Option<R> {
-        let mut clone = None;
+        clone_first: bool,
+    ) -> Registered<R> {
+        let mut clone = clone_first.then(|| waker.clone());
         loop {
             let mut state = lock(&self.state);
             if let Some(found) = done(&mut state) {
                 drop(state);
                 drop(clone);
-                return Some(found);
+                return Registered::Done(found);
             }
             let stored = field(&mut state);
             if stored.as_ref().is_some_and(|old| old.will_wake(waker)) {
                 drop(state);
                 drop(clone);
-                return None;
+                return Registered::Kept;
             }
             if let Some(clone) = clone.take() {
                 let old = stored.replace(clone);
                 drop(state);
                 drop(old);
-                return None;
+                return Registered::Stored;
             }
             drop(state);
             clone = Some(waker.clone());

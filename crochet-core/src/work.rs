@@ -49,7 +49,7 @@ where
         let mut start = Some(start);
         let mut future = pin!(None::<Fut>);
         let polled = poll_fn(|cx| {
-            if guard.slot.task_must_stop(cx.waker()) {
+            if guard.slot.task_must_stop(cx.waker(), start.is_some()) {
                 guard.fire();
                 return Poll::Ready(None);
             }
