@@ -4,9 +4,10 @@
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crochet_core::{Error, EventLoop};
+use crochet_test_support::refusal::{assert_refused_at_once, wait_on_pending};
 use crochet_test_support::ThreadNameOnDrop;
 use smol::{Executor, Timer};
 
@@ -62,22 +63,6 @@ fn dropping_the_last_handle_stops_the_loop() {
     assert_eq!(thread.as_deref(), Some("crochet-smol"));
 }
 
-/// How long a wait that should be refused may block before it times out:
-/// long enough that a refusal is never confused with a timeout, short
-/// enough that a regression fails the test instead of hanging it.
-const REFUSAL_DEADLINE: Duration = Duration::from_secs(2);
-
-/// Waits, on the calling thread, for work of `reactor` that never finishes,
-/// then cancels it; returns the outcome and how long the wait took.
-fn wait_on_pending(reactor: &EventLoop) -> (Result<(), Error>, Duration) {
-    let pending = reactor.run_in_reactor(std::future::pending::<()>);
-    let started = Instant::now();
-    let outcome = pending.wait(REFUSAL_DEADLINE);
-    let took = started.elapsed();
-    pending.cancel();
-    (outcome, took)
-}
-
 #[test]
 fn an_executor_driven_through_crochet_refuses_waits_in_its_tasks() {
     let executor = Arc::new(Executor::new());
@@ -96,9 +81,7 @@ fn an_executor_driven_through_crochet_refuses_waits_in_its_tasks() {
         let blocking = smol::unblock(move || inner.wait_for(LONG, || async { 3 })).await;
         (refused, blocking)
     }));
-    let (outcome, took) = refused;
-    assert_eq!(outcome, Err(Error::WaitInReactorThread));
-    assert!(took < REFUSAL_DEADLINE / 4, "refused after {took:?}");
+    assert_refused_at_once("a task of the driven executor", refused);
     // Blocking code off the executor's threads may wait.
     assert_eq!(blocking, Ok(3));
     stop.send_blocking(()).unwrap();

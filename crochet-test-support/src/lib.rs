@@ -35,5 +35,6 @@ pub mod reliability;
 #[cfg(feature = "fixture")]
 pub mod stress;
 
+pub mod refusal;
 mod thread_name_on_drop;
 pub use thread_name_on_drop::ThreadNameOnDrop;

@@ -5,6 +5,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crochet_core::{CancellationToken, Error, EventLoop};
+use crochet_test_support::refusal::{assert_refused_at_once, wait_on_pending};
 use crochet_test_support::ThreadNameOnDrop;
 use tokio::runtime::Runtime;
 
@@ -221,32 +222,6 @@ fn a_loop_can_be_started_and_dropped_in_another_runtimes_async_code() {
         answer
     });
     assert_eq!(answer, Ok(6));
-}
-
-/// How long a wait that should be refused may block before it times out:
-/// long enough that a refusal is never confused with a timeout, short
-/// enough that a regression fails the test instead of hanging it.
-const REFUSAL_DEADLINE: Duration = Duration::from_secs(2);
-
-/// Waits, on the calling thread, for work of `reactor` that never finishes,
-/// then cancels it; returns the outcome and how long the wait took.
-fn wait_on_pending(reactor: &EventLoop) -> (Result<(), Error>, Duration) {
-    let pending = reactor.run_in_reactor(std::future::pending::<()>);
-    let started = Instant::now();
-    let outcome = pending.wait(REFUSAL_DEADLINE);
-    let took = started.elapsed();
-    pending.cancel();
-    (outcome, took)
-}
-
-/// Checks that a wait was refused, and at once rather than after its
-/// deadline.
-fn assert_refused_at_once(place: &str, (outcome, took): (Result<(), Error>, Duration)) {
-    assert_eq!(outcome, Err(Error::WaitInReactorThread), "{place}");
-    assert!(
-        took < REFUSAL_DEADLINE / 4,
-        "{place}: refused after {took:?}"
-    );
 }
 
 #[test]
