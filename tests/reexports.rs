@@ -62,6 +62,11 @@ fn adapter_functions_resolve_in_reactor() {
     let _: fn(crochet::LoopId) = crochet::reactor::enter_thread;
     let _: fn(crochet::LoopId) -> crochet::reactor::ThreadMark =
         crochet::reactor::enter_thread_scope;
+    let _: fn(crochet::LoopId) -> bool = crochet::reactor::is_marked;
+    assert!(crochet::reactor::block_on(crochet::reactor::until_done(
+        || true,
+        std::time::Duration::ZERO
+    )));
     static LOOP: crochet::reactor::GlobalLoop = crochet::reactor::GlobalLoop::new();
     let _ = |build: fn() -> crochet::EventLoop| LOOP.install(build);
 }

@@ -21,11 +21,17 @@
 // the thread reports that it has finished.
 
 use async_executor::Executor;
-use crochet_core::reactor::OwnedReactor;
+use std::time::Duration;
+
+use crochet_core::reactor::{self, OwnedReactor};
 use crochet_core::LoopId;
 
 /// The name of the reactor thread, and of the async-std task the work runs in.
 const NAME: &str = "crochet-async-std";
+
+/// How long the loop's thread runs the tasks left at the stop before it
+/// drops the executor with whatever still remains.
+const DRAIN: Duration = Duration::from_secs(1);
 
 /// Starts a new executor on a thread named `crochet-async-std`, marked as a
 /// thread of loop `id`; the core drops it, with its tasks, on that thread
@@ -39,7 +45,16 @@ pub(crate) fn start_owned(id: LoopId) -> std::io::Result<OwnedReactor<Executor<'
         |executor, stop| {
             async_std::task::Builder::new()
                 .name(NAME.into())
-                .blocking(executor.run(stop));
+                .blocking(async {
+                    executor.run(stop).await;
+                    // Every result was settled before the stop: each task
+                    // ends at its next poll, dropping its future here rather
+                    // than in the executor's drop, where a racing wake-up
+                    // could strand it.
+                    executor
+                        .run(reactor::until_done(|| executor.is_empty(), DRAIN))
+                        .await;
+                });
         },
     )
 }

@@ -51,7 +51,8 @@
 //    (`Settle`, `By`, `release`).
 // 4. What a reactor sees: `registry` (pending results, held weakly),
 //    `task` (`Task`), `reactor_trait` (`Reactor`), and the helpers an
-//    adapter reuses: `block_on`, `reactor_thread`, `owned_reactor`.
+//    adapter reuses: `block_on`, `until_done`, `reactor_thread`,
+//    `owned_reactor`.
 // 5. `loop_core` (`LoopCore`): what results and tasks share with a loop.
 // 6. `slot`: the state machine of one result; then `eventual`
 //    (`EventualResult`, its handle) and `stash` (which parks handles, and
@@ -91,6 +92,7 @@ mod reactor_thread;
 mod reactor_trait;
 mod registry;
 mod task;
+mod until_done;
 
 mod loop_core;
 

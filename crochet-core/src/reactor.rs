@@ -9,7 +9,9 @@
 //! does it), so that a blocking wait there is refused rather than left to
 //! deadlock. A runtime that crochet starts itself usually runs on an
 //! [`OwnedReactor`]; the process-wide loop of each runtime is kept in a
-//! [`GlobalLoop`]; [`block_on`] drives a reactor thread's main future.
+//! [`GlobalLoop`]; [`block_on`] drives a reactor thread's main future, and
+//! [`until_done`] lets an executor finish the tasks left at the stop.
+//! [`is_marked`] tells whether the calling thread is a loop's.
 //!
 //! # Examples
 //!
@@ -57,3 +59,4 @@ pub use crate::reactor_thread::{ReactorThread, StopSignal};
 pub use crate::reactor_trait::Reactor;
 pub use crate::task::Task;
 pub use crate::thread_mark::{enter_thread, enter_thread_scope, is_marked, ThreadMark};
+pub use crate::until_done::until_done;

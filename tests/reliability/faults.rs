@@ -448,3 +448,39 @@ impl Drop for DropAction {
         }
     }
 }
+
+/// Work whose runtime timer fires while the loop stops: whichever comes
+/// first, the wake-up or the stop, every future is dropped, once, and the
+/// loop still says it stopped. Round after round, so that the timers fire
+/// at every moment of the stop (`CROCHET_STOP_ROUNDS` rounds).
+pub fn work_woken_while_the_loop_stops_is_dropped<R: Runtime>() {
+    reliability::fixture::<R>();
+    let tracker = Tracker::new();
+    // The race this hunts (a timer's wake-up against the executor's drop)
+    // stranded a few futures in 100,000 before it was fixed; 20,000
+    // rounds of 8 caught it in every run tried.
+    let rounds = std::env::var("CROCHET_STOP_ROUNDS")
+        .ok()
+        .and_then(|rounds| rounds.parse().ok())
+        .unwrap_or(20_000_u64);
+    for round in 0..rounds {
+        let (event_loop, owned) = R::start();
+        let results: Vec<_> = (0..8_u64)
+            .map(|n| {
+                let tracked = tracker.track(round * 8 + n, "work woken as the loop stops");
+                let delay = Duration::from_micros(n * 40);
+                event_loop.run_in_reactor(move || async move {
+                    let _tracked = tracked;
+                    R::sleep(delay).await;
+                    n
+                })
+            })
+            .collect();
+        // Not synchronisation: spreads the stop over the timers' moments.
+        thread::sleep(Duration::from_micros((round % 8) * 40));
+        assert!(event_loop.shutdown(LONG), "the loop did not stop");
+        drop(results);
+        drop(owned);
+    }
+    tracker.assert_all_dropped_once(R::NAME, LONG);
+}

@@ -28,6 +28,7 @@ crochet_test_support::stamp_suite! {
     faults::blocked_reactor_still_times_out_on_time,
     faults::panic_payload_whose_drop_panics_reaches_the_waiter,
     faults::a_waker_whose_drop_reenters_crochet_does_not_deadlock,
+    faults::work_woken_while_the_loop_stops_is_dropped,
     faults::dropping_the_last_handle_with_work_pending_loses_nothing,
     faults::dropping_the_last_handle_on_the_reactor_thread_stops_the_loop,
     bad_input::every_reactor_thread_refuses_blocking_waits,
