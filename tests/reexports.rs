@@ -33,11 +33,13 @@ type RootTypes = (
 /// Names every type of the adapter API, in `crochet::reactor`.
 type ReactorTypes = (
     crochet::reactor::GlobalLoop,
-    crochet::reactor::OwnedReactor<()>,
+    crochet::reactor::OwnedReactor,
     Box<dyn crochet::reactor::Reactor>,
     crochet::reactor::ReactorThread,
     crochet::reactor::StopSignal,
+    crochet::reactor::RunTasks,
     crochet::reactor::Task,
+    crochet::reactor::TaskQueue,
     crochet::reactor::ThreadMark,
 );
 

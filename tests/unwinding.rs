@@ -4,12 +4,15 @@
 //! letting waits time out. In a binary of its own, since each test panics a
 //! thread on purpose.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::mpsc;
 use std::sync::Once;
+use std::task::{Context, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crochet::reactor::{OwnedReactor, Task};
+use crochet::reactor::OwnedReactor;
 use crochet::{Error, EventLoop};
 
 /// Far above what any run needs.
@@ -95,29 +98,19 @@ fn tasks_dropped_while_their_thread_unwinds_release_their_results() {
 #[test]
 fn a_reactor_thread_that_dies_releases_every_result() {
     quiet();
-    let (sender, tasks) = mpsc::channel::<Task>();
     let (die, dying) = mpsc::channel::<()>();
     let event_loop = EventLoop::new(|id| {
-        OwnedReactor::start(
-            "dying-reactor",
-            id,
-            std::sync::Mutex::new(sender),
-            |sender: &std::sync::Mutex<mpsc::Sender<Task>>, task| {
-                drop(sender.lock().unwrap().send(task));
-            },
-            move |_, _stop| {
-                // Holds the tasks it was given, then dies with them.
-                let mut held = Vec::new();
-                loop {
-                    if dying.try_recv().is_ok() {
-                        panic!("{}", PANIC);
-                    }
-                    if let Ok(task) = tasks.recv_timeout(Duration::from_millis(1)) {
-                        held.push(task);
-                    }
+        OwnedReactor::start("dying-reactor", id, move |mut run, _stop| {
+            // Runs the tasks it was given, then dies with them.
+            let mut cx = Context::from_waker(Waker::noop());
+            loop {
+                if dying.try_recv().is_ok() {
+                    panic!("{}", PANIC);
                 }
-            },
-        )
+                let _ = Pin::new(&mut run).poll(&mut cx);
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        })
         .unwrap()
     });
     let before = event_loop.run_in_reactor(std::future::pending::<()>);

@@ -34,27 +34,24 @@ const NAME: &str = "crochet-async-std";
 const DRAIN: Duration = Duration::from_secs(1);
 
 /// Starts a new executor on a thread named `crochet-async-std`, marked as a
-/// thread of loop `id`; the core drops it, with its tasks, on that thread
-/// when the loop stops.
-pub(crate) fn start_owned(id: LoopId) -> std::io::Result<OwnedReactor<Executor<'static>>> {
-    OwnedReactor::start(
-        NAME,
-        id,
-        Executor::new(),
-        |executor, task| executor.spawn(task).detach(),
-        |executor, stop| {
-            async_std::task::Builder::new()
-                .name(NAME.into())
-                .blocking(async {
-                    executor.run(stop).await;
-                    // Every result was settled before the stop: each task
-                    // ends at its next poll, dropping its future here rather
-                    // than in the executor's drop, where a racing wake-up
-                    // could strand it.
-                    executor
-                        .run(reactor::until_done(|| executor.is_empty(), DRAIN))
-                        .await;
-                });
-        },
-    )
+/// thread of loop `id`, that runs the loop's tasks in the core's `RunTasks`;
+/// the executor, with those tasks, is dropped on that thread when the loop
+/// stops.
+pub(crate) fn start_owned(id: LoopId) -> std::io::Result<OwnedReactor> {
+    OwnedReactor::start(NAME, id, |run, stop| {
+        let executor = Executor::new();
+        executor.spawn(run).detach();
+        async_std::task::Builder::new()
+            .name(NAME.into())
+            .blocking(async {
+                executor.run(stop).await;
+                // Every result was settled before the stop: each task ends
+                // at its next poll, dropping its future here rather than in
+                // the executor's drop, where a racing wake-up could strand
+                // it.
+                executor
+                    .run(reactor::until_done(|| executor.is_empty(), DRAIN))
+                    .await;
+            });
+    })
 }

@@ -92,6 +92,7 @@ mod reactor_thread;
 mod reactor_trait;
 mod registry;
 mod task;
+mod task_queue;
 mod until_done;
 
 mod loop_core;

@@ -10,7 +10,7 @@ use crate::id::LoopId;
 use crate::reactor_trait::Reactor;
 use crate::registry::Registry;
 use crate::settle::{self, By};
-use crate::spin::{self, WaitStrategy};
+use crate::spin::{Spinners, WaitStrategy};
 use crate::stop::StopLatch;
 use crate::thread_mark;
 
@@ -31,12 +31,12 @@ pub(crate) struct LoopCore {
     // ORDERING: Relaxed: a plain setting, read on its own; a wait that reads
     // the old value just spins as before.
     pub(crate) spin_nanos: AtomicU64,
+    /// The callers spinning on this loop's results.
+    pub(crate) spinners: Spinners,
 }
 
 impl LoopCore {
     pub(crate) fn new(id: LoopId, reactor: Box<dyn Reactor>) -> LoopCore {
-        // Counted when a loop starts, before the application pins any thread.
-        spin::count_cpus();
         LoopCore {
             id,
             registry: Registry::new(),
@@ -44,6 +44,7 @@ impl LoopCore {
             reactor,
             pid: std::process::id(),
             spin_nanos: AtomicU64::new(nanos(WaitStrategy::DEFAULT.budget())),
+            spinners: Spinners::new(),
         }
     }
 

@@ -2,65 +2,64 @@
 //! `ReactorThread`.
 
 use std::fmt;
-use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use crate::id::LoopId;
 use crate::reactor_thread::{ReactorThread, StopSignal};
 use crate::reactor_trait::Reactor;
 use crate::task::Task;
+use crate::task_queue::{RunTasks, TaskQueue};
 
 /// A [`Reactor`] over a runtime that crochet owns and runs on a
 /// [`ReactorThread`]: the usual shape of an adapter's `setup()` and `start()`.
 ///
-/// `runtime` is what tasks are spawned on (an executor, a runtime handle);
-/// `run` drives it on the reactor thread until the stop signal completes.
-/// When `run` returns, the reactor thread takes the runtime out of the
-/// spawners' reach and drops it there, with every task it still holds, so
-/// the work's futures are never dropped on a caller's thread; tasks spawned
-/// after that are dropped at once, which fails them with
-/// [`Error::ReactorStopped`](crate::Error::ReactorStopped).
+/// The loop's tasks go to a [`TaskQueue`]; `run` gets its [`RunTasks`]
+/// future and the stop signal on the reactor thread, spawns the runner on
+/// its runtime and drives the runtime until the signal completes. Dropping
+/// the runtime there, with the runner in it, drops the loop's remaining
+/// tasks on that thread, never on a caller's; tasks submitted after that are
+/// dropped at once, which fails them with
+/// [`Error::ReactorStopped`](crate::Error::ReactorStopped). `shutdown`
+/// closes the queue before it fires the signal, so the runner can end
+/// first, once its tasks (all settled by then) have ended.
 ///
 /// # Examples
 ///
-/// A reactor over crochet's own [`block_on`](crate::reactor::block_on), one
-/// task at a time (a toy):
+/// A reactor over crochet's own [`block_on`](crate::reactor::block_on):
 ///
 /// ```
-/// use std::sync::mpsc::{channel, Sender};
-/// use std::sync::Mutex;
+/// use std::future::poll_fn;
+/// use std::pin::{pin, Pin};
+/// use std::task::Poll;
 /// use std::time::Duration;
-/// use crochet_core::reactor::{self, OwnedReactor, Task};
+/// use crochet_core::reactor::{self, OwnedReactor};
 /// use crochet_core::EventLoop;
 ///
-/// let (sender, tasks) = channel::<Task>();
 /// let toy = EventLoop::try_new(|id| {
-///     OwnedReactor::start(
-///         "toy-reactor",
-///         id,
-///         Mutex::new(sender),
-///         |sender: &Mutex<Sender<Task>>, task| drop(sender.lock().unwrap().send(task)),
-///         move |_, stop| {
-///             drop(stop);
-///             for task in tasks.iter().take(1) {
-///                 reactor::block_on(task);
+///     OwnedReactor::start("toy-reactor", id, |mut run, stop| {
+///         let mut stop = pin!(stop);
+///         reactor::block_on(poll_fn(|cx| {
+///             let stopped = stop.as_mut().poll(cx).is_ready();
+///             if stopped || Pin::new(&mut run).poll(cx).is_ready() {
+///                 Poll::Ready(())
+///             } else {
+///                 Poll::Pending
 ///             }
-///         },
-///     )
+///         }));
+///     })
 /// })
 /// .unwrap();
 /// assert_eq!(toy.wait_for(Duration::from_secs(5), || async { 7 }), Ok(7));
+/// assert!(toy.shutdown(Duration::from_secs(5)));
 /// ```
-pub struct OwnedReactor<R> {
-    /// The runtime, until the reactor thread takes it on its way out.
-    runtime: Arc<RwLock<Option<Arc<R>>>>,
-    spawn: fn(&R, Task),
+pub struct OwnedReactor {
+    queue: TaskQueue,
     thread: ReactorThread,
 }
 
-impl<R: Send + Sync + 'static> OwnedReactor<R> {
+impl OwnedReactor {
     /// Starts the thread `name`, marked as loop `id`'s, running
-    /// `run(&runtime, stop)`; tasks are handed to `spawn(&runtime, task)`.
+    /// `run(runner, stop)`.
     ///
     /// # Errors
     ///
@@ -72,70 +71,34 @@ impl<R: Send + Sync + 'static> OwnedReactor<R> {
     pub fn start(
         name: impl Into<String>,
         id: LoopId,
-        runtime: R,
-        spawn: fn(&R, Task),
-        run: impl FnOnce(&R, StopSignal) + Send + 'static,
-    ) -> std::io::Result<OwnedReactor<R>> {
-        let runtime = Arc::new(runtime);
-        let shared = Arc::new(RwLock::new(Some(runtime.clone())));
-        let on_thread = shared.clone();
-        let thread = ReactorThread::spawn(name, id, move |stop| {
-            // Dropped last, after the spawners' reference.
-            let runtime = runtime;
-            // Taken from the spawners when `run` returns, and also if it
-            // panics: a runtime nobody runs any more takes no tasks, so
-            // later work fails with `ReactorStopped` at once.
-            let _close = TakeOnExit(on_thread);
-            run(&runtime, stop);
-        })?;
-        Ok(OwnedReactor {
-            runtime: shared,
-            spawn,
-            thread,
-        })
+        run: impl FnOnce(RunTasks, StopSignal) + Send + 'static,
+    ) -> std::io::Result<OwnedReactor> {
+        let (queue, runner) = TaskQueue::new();
+        let thread = ReactorThread::spawn(name, id, move |stop| run(runner, stop))?;
+        Ok(OwnedReactor { queue, thread })
     }
 }
 
-/// Takes the runtime out of the spawners' reach when the reactor thread
-/// leaves its run function, by return or by panic. With the spawners'
-/// reference gone, the reactor thread holds the last one, so the runtime
-/// and its tasks are dropped there.
-struct TakeOnExit<R>(Arc<RwLock<Option<Arc<R>>>>);
-
-impl<R> Drop for TakeOnExit<R> {
-    fn drop(&mut self) {
-        let spawners = self
-            .0
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        drop(spawners);
-    }
-}
-
-impl<R: Send + Sync + 'static> Reactor for OwnedReactor<R> {
+impl Reactor for OwnedReactor {
     fn spawn(&self, task: Task) {
-        // Spawning under the lock keeps the thread from taking the runtime
-        // meanwhile, so a task never lands on a runtime nobody runs.
-        let runtime = self.runtime.read().unwrap_or_else(PoisonError::into_inner);
-        match runtime.as_deref() {
-            Some(runtime) => (self.spawn)(runtime, task),
-            None => {
-                drop(runtime);
-                drop(task);
-            }
-        }
+        self.queue.push(task);
+    }
+
+    fn is_awake(&self) -> bool {
+        self.queue.is_awake()
     }
 
     fn shutdown(&self, timeout: Duration) -> bool {
+        self.queue.close();
         self.thread.stop(timeout)
     }
 }
 
-impl<R> fmt::Debug for OwnedReactor<R> {
+impl fmt::Debug for OwnedReactor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OwnedReactor")
+            .field("queue", &self.queue)
             .field("thread", &self.thread)
-            .finish_non_exhaustive()
+            .finish()
     }
 }

@@ -54,6 +54,15 @@ pub trait Reactor: Send + Sync + 'static {
         false
     }
 
+    /// Whether the reactor is running work or watching for it right now,
+    /// rather than sleeping: a caller waiting for a result spins only then,
+    /// and parks at once otherwise. A reactor that cannot tell says yes (the
+    /// default); one running a [`TaskQueue`](crate::reactor::TaskQueue) asks
+    /// the queue.
+    fn is_awake(&self) -> bool {
+        true
+    }
+
     /// Stops the reactor and waits up to `timeout` for its thread(s) to
     /// finish; returns whether they did. Called again after a first call, it
     /// says whether they have finished by now. A reactor that the

@@ -63,6 +63,7 @@ impl<T> Slab<T> {
         self.entries.get_mut(index)?.as_mut()
     }
 
+    #[cfg(test)]
     pub(crate) fn get(&self, index: usize) -> Option<&T> {
         self.entries.get(index)?.as_ref()
     }
@@ -84,9 +85,19 @@ impl<T> Slab<T> {
     }
 
     /// How many values the table holds.
-    #[cfg(all(test, crochet_loom))]
     pub(crate) fn len(&self) -> usize {
         self.live
+    }
+
+    /// Whether the table holds no value.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    /// How many places the table has, used or free: every index it hands
+    /// out is below this.
+    pub(crate) fn places(&self) -> usize {
+        self.entries.len()
     }
 
     /// Gives memory back as the table empties: the free places at its end

@@ -32,8 +32,6 @@ use std::time::Instant;
 use crate::error::{Error, Failure};
 use crate::loop_core::LoopCore;
 use crate::settle::{By, Settle};
-#[cfg(not(all(test, crochet_loom)))]
-use crate::spin;
 use crate::sync::{lock, AtomicBool, Condvar, Mutex, Ordering};
 use crate::unhandled;
 
@@ -201,7 +199,12 @@ impl<T> Slot<T> {
             budget = budget.min(deadline.saturating_duration_since(Instant::now()));
         }
         if !budget.is_zero() && !self.resolved.load(Ordering::Acquire) {
-            spin::spin_until(budget, || self.resolved.load(Ordering::Acquire));
+            let core = &self.core;
+            core.spinners.spin_until(
+                budget,
+                || core.reactor.is_awake(),
+                || self.resolved.load(Ordering::Acquire),
+            );
         }
     }
 

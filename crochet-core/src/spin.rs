@@ -2,17 +2,22 @@
 //! checks) before parking, or park at once.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+#[cfg(not(all(test, crochet_loom)))]
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+#[cfg(not(all(test, crochet_loom)))]
+use std::time::Instant;
 
 /// How blocking waits on a loop's results wait for the result.
 ///
 /// Waking a parked thread on another CPU costs tens of microseconds on
 /// machines whose idle CPUs sleep; a caller that keeps checking for a short
 /// while gets a quick result without that cost, at the price of the CPU time
-/// it spends checking. Between checks a spinning caller yields its CPU, so a
-/// reactor thread sharing that CPU is not delayed, and no more callers spin
-/// at once than there are CPUs beside one, so spinning never makes a loaded
+/// it spends checking. A caller spins only while the loop's reactor is
+/// awake (running work or watching for it), and parks at once when it
+/// sleeps, since then nothing is about to settle the result; between checks
+/// it yields its CPU, so a reactor thread sharing that CPU is not delayed;
+/// and at most one caller per loop spins, so spinning never makes a loaded
 /// machine slower: the others park at once.
 ///
 /// # Examples
@@ -64,23 +69,64 @@ impl Default for WaitStrategy {
     }
 }
 
-/// Checks `done` until it says yes or `budget` runs out; says whether it
-/// said yes. Returns `false` at once when enough threads already spin, so
-/// that waiting callers never outnumber the CPUs.
-// The loom models wait on loom's primitives only and never spin.
-#[cfg(not(all(test, crochet_loom)))]
-pub(crate) fn spin_until(budget: Duration, done: impl Fn() -> bool) -> bool {
-    match Spinner::enter() {
-        Some(_spinner) => watch(budget, done),
-        None => false,
+/// The callers spinning on one loop's results now.
+///
+/// At most one caller per loop spins, and only while the loop's reactor is
+/// awake: a sleeping reactor has nothing running that could settle the
+/// result soon, and a second spinner would only compete for the CPU with
+/// the reactor it waits for. Nothing here depends on which thread started
+/// the loop or on any thread's CPU affinity.
+pub(crate) struct Spinners(AtomicUsize);
+
+// ORDERING: AcqRel/Acquire: a count, read and updated in one atomic step;
+// it guards no other memory.
+impl Spinners {
+    pub(crate) const fn new() -> Spinners {
+        Spinners(AtomicUsize::new(0))
+    }
+
+    /// Checks `done` until it says yes, `budget` runs out, or `awake` says
+    /// the reactor went to sleep; says whether `done` said yes. Returns
+    /// `false` at once when another caller spins on the loop already.
+    // The loom models wait on loom's primitives only and never spin.
+    #[cfg(not(all(test, crochet_loom)))]
+    pub(crate) fn spin_until(
+        &self,
+        budget: Duration,
+        awake: impl Fn() -> bool,
+        done: impl Fn() -> bool,
+    ) -> bool {
+        if !awake() {
+            return false;
+        }
+        if self
+            .0
+            .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            return false;
+        }
+        let _spinning = Release(&self.0);
+        watch(budget, awake, done)
     }
 }
 
-/// Checks `done` until it says yes or `budget` runs out, yielding the CPU
-/// between checks; says whether it said yes. For a reactor thread staying
-/// awake for more work: one thread per loop, which does not count against
-/// the callers' spinners, since it gives its CPU to anyone who wants it.
-pub(crate) fn watch(budget: Duration, done: impl Fn() -> bool) -> bool {
+/// Lets the next caller spin when dropped.
+#[cfg(not(all(test, crochet_loom)))]
+struct Release<'a>(&'a AtomicUsize);
+
+#[cfg(not(all(test, crochet_loom)))]
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        self.0.store(0, Ordering::Release);
+    }
+}
+
+/// Checks `done` until it says yes, `budget` runs out or `awake` says no,
+/// yielding the CPU between checks, so that a reactor thread sharing the
+/// CPU is not delayed; says whether `done` said yes.
+#[cfg(not(all(test, crochet_loom)))]
+fn watch(budget: Duration, awake: impl Fn() -> bool, done: impl Fn() -> bool) -> bool {
     let start = Instant::now();
     let mut checks = 0_u32;
     loop {
@@ -92,53 +138,9 @@ pub(crate) fn watch(budget: Duration, done: impl Fn() -> bool) -> bool {
             std::hint::spin_loop();
         } else {
             thread::yield_now();
-            if start.elapsed() >= budget {
-                return false;
+            if start.elapsed() >= budget || !awake() {
+                return done();
             }
         }
-    }
-}
-
-/// Notes how many callers may spin at once: one fewer than the CPUs.
-///
-/// std counts the CPUs the calling thread may run on, so a thread pinned
-/// to one CPU sees one; counting each time a loop starts and keeping the
-/// largest count keeps a pinned caller from switching spinning off for the
-/// whole process.
-pub(crate) fn count_cpus() {
-    let cpus = thread::available_parallelism().map_or(1, |cpus| cpus.get());
-    LIMIT.fetch_max(cpus - 1, Ordering::Relaxed);
-}
-
-// ORDERING: Relaxed: a setting that only grows; a spinner that reads an old
-// value parks instead, which is always correct.
-static LIMIT: AtomicUsize = AtomicUsize::new(0);
-
-/// One of the threads spinning now; at most `LIMIT`.
-#[cfg(not(all(test, crochet_loom)))]
-struct Spinner;
-
-// ORDERING: AcqRel/Acquire: a count, read and updated in one atomic step;
-// it guards no other memory.
-#[cfg(not(all(test, crochet_loom)))]
-static SPINNERS: AtomicUsize = AtomicUsize::new(0);
-
-#[cfg(not(all(test, crochet_loom)))]
-impl Spinner {
-    fn enter() -> Option<Spinner> {
-        let limit = LIMIT.load(Ordering::Relaxed);
-        SPINNERS
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |spinning| {
-                (spinning < limit).then_some(spinning + 1)
-            })
-            .ok()
-            .map(|_| Spinner)
-    }
-}
-
-#[cfg(not(all(test, crochet_loom)))]
-impl Drop for Spinner {
-    fn drop(&mut self) {
-        SPINNERS.fetch_sub(1, Ordering::AcqRel);
     }
 }

@@ -248,7 +248,7 @@ pub fn no_setup(executor: Arc<Executor<'static>>) -> Result<EventLoop, Error> {
 /// app.join().unwrap().unwrap();
 /// ```
 pub fn attach(executor: Arc<Executor<'static>>) -> EventLoop {
-    EventLoop::new(|_| Attached(executor))
+    EventLoop::new(|_| Attached::new(&executor))
 }
 
 /// Drives `executor` on the calling thread until `future` completes, as

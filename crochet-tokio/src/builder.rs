@@ -132,7 +132,7 @@ impl Builder {
             let owner = ReactorThread::spawn(self.thread_name.clone(), id, move |stop| {
                 runtime.run(stop);
             })?;
-            Ok(Tokio::new(handle, Some(owner)))
+            Ok(Tokio::new(&handle, Some(owner)))
         })
     }
 }

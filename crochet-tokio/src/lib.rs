@@ -240,7 +240,7 @@ pub fn no_setup(handle: Handle) -> Result<EventLoop, Error> {
 /// assert_eq!(runtime.block_on(async { 8 }), 8);
 /// ```
 pub fn attach(handle: Handle) -> EventLoop {
-    EventLoop::new(|_| reactor::Tokio::new(handle, None))
+    EventLoop::new(|_| reactor::Tokio::new(&handle, None))
 }
 
 /// The process-wide loop, shared by every caller in the process.

@@ -1,6 +1,6 @@
-//! The [`Reactor`] over a tokio runtime: each task is spawned as an ordinary
-//! tokio task; a runtime that crochet owns lives on a [`ReactorThread`]
-//! until the loop stops.
+//! The [`Reactor`] over a tokio runtime: the loop's tasks run in the core's
+//! `RunTasks`, spawned once as an ordinary tokio task; a runtime that crochet
+//! owns lives on a [`ReactorThread`] until the loop stops.
 
 use std::cell::Cell;
 use std::future::Future;
@@ -8,23 +8,32 @@ use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
-use crochet_core::reactor::{Reactor, ReactorThread, StopSignal, Task};
+use crochet_core::reactor::{Reactor, ReactorThread, StopSignal, Task, TaskQueue};
 use tokio::runtime::{self, Handle, Runtime};
 use tokio::task::coop;
 
 /// A loop's runtime: its handle, and the thread that owns it if crochet
 /// started it (`None` when the application runs it).
 pub(crate) struct Tokio {
-    handle: Handle,
+    queue: TaskQueue,
     runtime: runtime::Id,
     owner: Option<ReactorThread>,
 }
 
 impl Tokio {
-    pub(crate) fn new(handle: Handle, owner: Option<ReactorThread>) -> Tokio {
+    /// Spawns the loop's runners on the runtime of `handle`. A runtime that
+    /// has shut down drops them at once, and with them every later task,
+    /// which fails its result with `ReactorStopped`.
+    pub(crate) fn new(handle: &Handle, owner: Option<ReactorThread>) -> Tokio {
+        // One runner per worker thread, so that work blocking one thread
+        // leaves the others to the rest of the loop's work.
+        let (queue, runners) = TaskQueue::with_runners(handle.metrics().num_workers());
+        for run in runners {
+            drop(handle.spawn(run));
+        }
         Tokio {
+            queue,
             runtime: handle.id(),
-            handle,
             owner,
         }
     }
@@ -38,9 +47,11 @@ impl Tokio {
 
 impl Reactor for Tokio {
     fn spawn(&self, task: Task) {
-        // The task runs detached. A runtime that has shut down drops it at
-        // once, which fails its result with `ReactorStopped`.
-        drop(self.handle.spawn(task));
+        self.queue.push(task);
+    }
+
+    fn is_awake(&self) -> bool {
+        self.queue.is_awake()
     }
 
     fn is_reactor_thread(&self) -> bool {
@@ -52,6 +63,9 @@ impl Reactor for Tokio {
     }
 
     fn shutdown(&self, timeout: Duration) -> bool {
+        // The runner ends once the tasks left (settled by now) have ended,
+        // which leaves nothing of the loop on an application's runtime.
+        self.queue.close();
         let Some(owner) = &self.owner else {
             return true;
         };

@@ -1,0 +1,568 @@
+//! `TaskQueue` and `RunTasks`: crochet's own executor of a loop's tasks, one
+//! future that an adapter spawns once on its runtime (and the built-in
+//! reactor drives on its thread), so that a call costs no spawn of the
+//! runtime's, and the loop stays awake briefly after work.
+//!
+//! # Invariants
+//!
+//! 1. A task lives in one place at a time: the queue's `new` list, then the
+//!    table of the runner that took it, until it ends or that runner is
+//!    dropped; it is dropped on that runner's thread, or on the
+//!    submitter's if the queue had closed.
+//! 2. A runner is `sleeping` only with its waker stored; whoever gives it
+//!    work then takes that waker (under the lock, clearing `sleeping`) and
+//!    wakes it after releasing the lock. `awake` counts the runners not
+//!    sleeping.
+//! 3. No task is polled, and no waker cloned, woken or dropped, under the
+//!    queue's lock.
+//! 4. Each place of the runner's table has one waker for its lifetime, so
+//!    a task costs no allocation of its own beyond its future; a stale
+//!    waker at most polls the place's next task once more, which a future
+//!    must allow.
+
+use std::fmt;
+use std::future::Future;
+use std::mem;
+use std::pin::Pin;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::slab::Slab;
+use crate::task::Task;
+
+/// How long the runner watches for new work after the last of it, before
+/// it sleeps: work comes in bursts (a caller submits again as soon as it
+/// has its result), and waking a sleeping thread costs far more.
+const KEEP_AWAKE: Duration = Duration::from_micros(50);
+
+/// How many tasks the runner polls before it lets its runtime run other
+/// tasks and its I/O driver (and, on tokio, renews its cooperative budget).
+const FAIRNESS: usize = 64;
+
+/// The submitting side of a loop's task queue: a [`Reactor`](crate::reactor::Reactor)
+/// hands it every [`Task`], and the [`RunTasks`] futures made with it poll
+/// them on the reactor's threads.
+///
+/// Each `RunTasks` is one task of the runtime that polls the loop's tasks
+/// one at a time; a runtime with several worker threads gets as many
+/// runners, which share the new tasks (a runner that leaves some in the
+/// queue wakes a sleeping one), so that one piece of work that blocks its
+/// thread does not hold up the others. After its last piece of work a
+/// runner stays awake for 50 µs, giving its CPU to any other thread that
+/// wants it between checks, so a burst of calls pays no wake-up per call.
+/// [`is_awake`](Self::is_awake) tells waiting callers whether spinning can
+/// pay off.
+///
+/// # Examples
+///
+/// A reactor that runs its loop's tasks on a thread of its own:
+///
+/// ```
+/// use std::time::Duration;
+/// use crochet_core::reactor::{self, Reactor, Task, TaskQueue};
+/// use crochet_core::EventLoop;
+///
+/// struct OneThread(TaskQueue);
+///
+/// impl Reactor for OneThread {
+///     fn spawn(&self, task: Task) {
+///         self.0.push(task);
+///     }
+///     fn is_awake(&self) -> bool {
+///         self.0.is_awake()
+///     }
+///     fn shutdown(&self, _timeout: Duration) -> bool {
+///         // The runner finishes once the tasks left have ended.
+///         self.0.close();
+///         true
+///     }
+/// }
+///
+/// let toy = EventLoop::new(|id| {
+///     let (queue, run) = TaskQueue::new();
+///     std::thread::spawn(move || {
+///         reactor::enter_thread(id);
+///         reactor::block_on(run);
+///     });
+///     OneThread(queue)
+/// });
+/// assert_eq!(toy.wait_for(Duration::from_secs(5), || async { 6 * 7 }), Ok(42));
+/// assert!(toy.shutdown(Duration::from_secs(5)));
+/// ```
+#[derive(Clone)]
+pub struct TaskQueue {
+    shared: Arc<Shared>,
+}
+
+/// A future that runs a loop's tasks; see [`TaskQueue`].
+///
+/// It completes once the queue is [closed](TaskQueue::close), no new task
+/// is left in it, and every task this runner took has ended. Dropping it
+/// drops those tasks (failing their results with
+/// [`Error::ReactorStopped`](crate::Error::ReactorStopped) if they had
+/// none) on the dropping thread; once every runner of a queue is dropped,
+/// the queue is closed for good and tasks pushed afterwards are dropped at
+/// once.
+///
+/// # Examples
+///
+/// See [`TaskQueue`].
+#[must_use = "a loop's tasks run only while a runner is polled"]
+pub struct RunTasks {
+    shared: Arc<Shared>,
+    /// Which runner of the queue this is.
+    me: usize,
+    tasks: Slab<Task>,
+    /// The waker of each place of `tasks` (invariant 4).
+    wakers: Vec<Arc<TaskWaker>>,
+    /// Lists taken from the queue, kept for their capacity.
+    new: Vec<Task>,
+    woken: Vec<usize>,
+    /// Whether the queue was closed, with no new task left, when it was
+    /// last looked at.
+    closed: bool,
+    /// When the runner ran out of work, while it watches for more.
+    idle_since: Option<Instant>,
+}
+
+struct Shared {
+    inner: Mutex<Queued>,
+    /// Whether `new` may hold tasks, and whether each runner's `woken` list
+    /// may hold places (or the queue closed): read without the lock by the
+    /// runners while they watch for work.
+    // ORDERING: stored with Release under the lock after queueing; a runner
+    // loads or swaps them with Acquire before taking the lock, which orders
+    // the rest.
+    new_work: AtomicBool,
+    woken_work: Box<[AtomicBool]>,
+    /// How many runners are polling or watching for work rather than
+    /// sleeping (invariant 2).
+    // ORDERING: written under the lock; read with Relaxed by waiting callers,
+    // for whom it is only advice on whether to spin.
+    awake: AtomicUsize,
+}
+
+struct Queued {
+    /// No new task is taken; the runners end once their tasks have.
+    closed: bool,
+    new: VecDeque<Task>,
+    runners: Vec<Runner>,
+    /// How many runners were dropped; with all of them gone, the queue
+    /// drops tasks at once.
+    gone: usize,
+}
+
+/// The queue's side of one runner.
+#[derive(Default)]
+struct Runner {
+    /// Places of the runner's table whose task was woken.
+    woken: Vec<usize>,
+    /// The runner's waker while it sleeps.
+    waker: Option<Waker>,
+    sleeping: bool,
+    gone: bool,
+}
+
+/// The waker of one place of a runner's table.
+struct TaskWaker {
+    shared: Arc<Shared>,
+    runner: usize,
+    index: usize,
+    /// Whether the place is in `woken` already, to queue it once.
+    // ORDERING: AcqRel swap against the runner's Release reset before each
+    // poll, so a wake-up after that reset always queues the place again.
+    scheduled: AtomicBool,
+}
+
+impl TaskQueue {
+    /// A new, open queue and the one future that runs its tasks.
+    ///
+    /// # Examples
+    ///
+    /// See [`TaskQueue`].
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new() -> (TaskQueue, RunTasks) {
+        let (queue, mut runners) = TaskQueue::with_runners(1);
+        let run = runners.pop().expect("one runner was asked for");
+        (queue, run)
+    }
+
+    /// A new, open queue and `count` futures (at least one) that share its
+    /// tasks, for a runtime with that many worker threads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use crochet_core::reactor::TaskQueue;
+    ///
+    /// let (queue, runners) = TaskQueue::with_runners(2);
+    /// assert_eq!(runners.len(), 2);
+    /// let threads: Vec<_> = runners
+    ///     .into_iter()
+    ///     .map(|run| std::thread::spawn(move || crochet_core::reactor::block_on(run)))
+    ///     .collect();
+    /// queue.close();
+    /// for thread in threads {
+    ///     thread.join().unwrap();
+    /// }
+    /// ```
+    pub fn with_runners(count: usize) -> (TaskQueue, Vec<RunTasks>) {
+        let count = count.max(1);
+        let shared = Arc::new(Shared {
+            inner: Mutex::new(Queued {
+                closed: false,
+                new: VecDeque::new(),
+                runners: (0..count).map(|_| Runner::default()).collect(),
+                gone: 0,
+            }),
+            new_work: AtomicBool::new(false),
+            woken_work: (0..count).map(|_| AtomicBool::new(false)).collect(),
+            awake: AtomicUsize::new(count),
+        });
+        let runners = (0..count)
+            .map(|me| RunTasks {
+                shared: shared.clone(),
+                me,
+                tasks: Slab::default(),
+                wakers: Vec::new(),
+                new: Vec::new(),
+                woken: Vec::new(),
+                closed: false,
+                idle_since: None,
+            })
+            .collect();
+        (TaskQueue { shared }, runners)
+    }
+
+    /// Queues `task` for the runners, waking one if they all sleep. Once
+    /// the queue is closed, the task is dropped here instead, which fails
+    /// its result with [`Error::ReactorStopped`](crate::Error::ReactorStopped).
+    ///
+    /// # Examples
+    ///
+    /// See [`TaskQueue`].
+    pub fn push(&self, task: Task) {
+        let mut queued = self.shared.lock();
+        if queued.closed {
+            drop(queued);
+            drop(task);
+            return;
+        }
+        queued.new.push_back(task);
+        self.shared.new_work.store(true, Ordering::Release);
+        let sleeping = self.shared.wake_one(&mut queued);
+        drop(queued);
+        if let Some(waker) = sleeping {
+            waker.wake();
+        }
+    }
+
+    /// Takes no new task from now on: the runners poll the tasks they hold
+    /// until those end (after a loop's shutdown every one ends at its next
+    /// poll), then complete. Idempotent.
+    ///
+    /// # Examples
+    ///
+    /// See [`TaskQueue`].
+    pub fn close(&self) {
+        let mut queued = self.shared.lock();
+        if queued.closed {
+            return;
+        }
+        queued.closed = true;
+        let mut sleeping = Vec::new();
+        for runner in 0..queued.runners.len() {
+            self.shared.woken_work[runner].store(true, Ordering::Release);
+            sleeping.extend(self.shared.wake(&mut queued, runner));
+        }
+        drop(queued);
+        for waker in sleeping {
+            waker.wake();
+        }
+    }
+
+    /// Whether a runner is polling tasks or watching for new ones, rather
+    /// than sleeping: a caller waiting for a result can hope to see it soon
+    /// only then. Advice, not a promise: it may change at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (queue, run) = crochet_core::reactor::TaskQueue::new();
+    /// // Nothing has put the runner to sleep yet.
+    /// assert!(queue.is_awake());
+    /// # drop(run);
+    /// ```
+    pub fn is_awake(&self) -> bool {
+        self.shared.awake.load(Ordering::Relaxed) > 0
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Queued> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Marks `runner` awake if it sleeps, and returns its waker for the
+    /// caller to wake once the lock is released (invariants 2 and 3).
+    fn wake(&self, queued: &mut Queued, runner: usize) -> Option<Waker> {
+        let runner = &mut queued.runners[runner];
+        if !runner.sleeping {
+            return None;
+        }
+        runner.sleeping = false;
+        self.awake.fetch_add(1, Ordering::Relaxed);
+        runner.waker.take()
+    }
+
+    /// Wakes a sleeping runner, unless one is awake to see the new work.
+    fn wake_one(&self, queued: &mut Queued) -> Option<Waker> {
+        if self.awake.load(Ordering::Relaxed) > 0 {
+            return None;
+        }
+        let sleeping = queued
+            .runners
+            .iter()
+            .position(|runner| runner.sleeping && !runner.gone)?;
+        self.wake(queued, sleeping)
+    }
+}
+
+impl Wake for TaskWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if self.scheduled.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let mut queued = self.shared.lock();
+        if queued.runners[self.runner].gone {
+            return;
+        }
+        queued.runners[self.runner].woken.push(self.index);
+        self.shared.woken_work[self.runner].store(true, Ordering::Release);
+        let sleeping = self.shared.wake(&mut queued, self.runner);
+        drop(queued);
+        if let Some(waker) = sleeping {
+            waker.wake();
+        }
+    }
+}
+
+/// What a runner does when it has no work.
+enum Idle {
+    /// Work arrived meanwhile.
+    Work,
+    /// It stays awake: it woke itself and lets its runtime run.
+    Watch,
+    /// It sleeps until work is queued.
+    Sleep,
+}
+
+impl RunTasks {
+    /// Whether the queue may hold work for this runner.
+    fn has_work(&self) -> bool {
+        self.shared.woken_work[self.me].load(Ordering::Acquire)
+            || self.shared.new_work.load(Ordering::Acquire)
+    }
+
+    /// Moves the work queued for this runner into its lists: its woken
+    /// places, and the new tasks (one at a time when runners share them, so
+    /// that the others get theirs).
+    fn take_queued(&mut self) {
+        let woken = self.shared.woken_work[self.me].swap(false, Ordering::Acquire);
+        if !woken && !self.shared.new_work.load(Ordering::Acquire) {
+            return;
+        }
+        let mut queued = self.shared.lock();
+        mem::swap(&mut queued.runners[self.me].woken, &mut self.woken);
+        if queued.runners.len() == 1 {
+            self.new.extend(queued.new.drain(..));
+        } else {
+            self.new.extend(queued.new.pop_front());
+        }
+        let left = !queued.new.is_empty();
+        self.shared.new_work.store(left, Ordering::Release);
+        self.closed = queued.closed && !left;
+        // The rest goes to a runner that sleeps, if none watches.
+        let sleeping = if left {
+            self.shared.wake_one(&mut queued)
+        } else {
+            None
+        };
+        drop(queued);
+        if let Some(waker) = sleeping {
+            waker.wake();
+        }
+    }
+
+    /// Polls the work taken from the queue; returns how many tasks it polled.
+    fn run_taken(&mut self) -> usize {
+        let mut new = mem::take(&mut self.new);
+        let mut woken = mem::take(&mut self.woken);
+        let polled = new.len() + woken.len();
+        for task in new.drain(..) {
+            let index = self.tasks.insert(task);
+            if index == self.wakers.len() {
+                self.wakers.push(Arc::new(TaskWaker {
+                    shared: self.shared.clone(),
+                    runner: self.me,
+                    index,
+                    scheduled: AtomicBool::new(false),
+                }));
+            }
+            self.poll_task(index);
+        }
+        for index in woken.drain(..) {
+            self.poll_task(index);
+        }
+        self.new = keep_small(new);
+        self.woken = keep_small(woken);
+        polled
+    }
+
+    fn poll_task(&mut self, index: usize) {
+        let Some(task) = self.tasks.get_mut(index) else {
+            return;
+        };
+        let waker = &self.wakers[index];
+        waker.scheduled.store(false, Ordering::Release);
+        let waker = Waker::from(waker.clone());
+        if Pin::new(task).poll(&mut Context::from_waker(&waker)).is_ready() {
+            let ended = self.tasks.remove(index);
+            // The table may have given places back; their wakers go too.
+            self.wakers.truncate(self.tasks.places());
+            if self.wakers.capacity() > 4 * self.wakers.len().max(256) {
+                self.wakers.shrink_to(self.wakers.len() * 2);
+            }
+            drop(ended);
+        }
+    }
+
+    /// Watches for work for a moment after the last of it, then sleeps.
+    fn idle(&mut self, cx: &mut Context<'_>) -> Idle {
+        let since = *self.idle_since.get_or_insert_with(Instant::now);
+        for _ in 0..32 {
+            if self.has_work() {
+                return Idle::Work;
+            }
+            std::hint::spin_loop();
+        }
+        if since.elapsed() < KEEP_AWAKE {
+            // The CPU goes to any thread that wants it, such as a caller
+            // on this CPU that is about to submit.
+            thread::yield_now();
+            if self.has_work() {
+                return Idle::Work;
+            }
+            cx.waker().wake_by_ref();
+            return Idle::Watch;
+        }
+        // Cloned, and the old one dropped, outside the lock (invariant 3).
+        let clone = cx.waker().clone();
+        let mut queued = self.shared.lock();
+        let runner = &mut queued.runners[self.me];
+        let old = runner.waker.replace(clone);
+        let raced = self.has_work();
+        if !raced {
+            runner.sleeping = true;
+            self.shared.awake.fetch_sub(1, Ordering::Relaxed);
+        }
+        drop(queued);
+        drop(old);
+        if raced {
+            Idle::Work
+        } else {
+            Idle::Sleep
+        }
+    }
+}
+
+impl Future for RunTasks {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        let mut polled = 0;
+        loop {
+            this.take_queued();
+            if this.new.is_empty() && this.woken.is_empty() {
+                if this.closed && this.tasks.is_empty() {
+                    return Poll::Ready(());
+                }
+                match this.idle(cx) {
+                    Idle::Work => continue,
+                    Idle::Watch | Idle::Sleep => return Poll::Pending,
+                }
+            }
+            this.idle_since = None;
+            polled += this.run_taken();
+            if polled >= FAIRNESS {
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+        }
+    }
+}
+
+impl Drop for RunTasks {
+    fn drop(&mut self) {
+        let (new, waker) = {
+            let mut queued = self.shared.lock();
+            let runner = &mut queued.runners[self.me];
+            runner.gone = true;
+            runner.woken = Vec::new();
+            let waker = runner.waker.take();
+            // A runner that is gone counts as neither awake nor asleep.
+            if !mem::take(&mut runner.sleeping) {
+                self.shared.awake.fetch_sub(1, Ordering::Relaxed);
+            }
+            queued.gone += 1;
+            let new = if queued.gone == queued.runners.len() {
+                queued.closed = true;
+                mem::take(&mut queued.new)
+            } else {
+                VecDeque::new()
+            };
+            (new, waker)
+        };
+        // Outside the lock (invariants 1 and 3); this runner's table
+        // follows when the fields are dropped.
+        drop(new);
+        drop(waker);
+    }
+}
+
+/// Gives back the memory of a list that a burst of work grew, once it is
+/// empty again.
+fn keep_small<T>(list: Vec<T>) -> Vec<T> {
+    const BURST: usize = 1024;
+    if list.capacity() > BURST {
+        Vec::new()
+    } else {
+        list
+    }
+}
+
+impl fmt::Debug for TaskQueue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskQueue")
+            .field("awake", &self.is_awake())
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for RunTasks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RunTasks")
+            .field("tasks", &self.tasks.len())
+            .finish_non_exhaustive()
+    }
+}
