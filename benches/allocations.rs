@@ -21,8 +21,6 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use common::TIMEOUT;
-
 /// Calls made before counting.
 const WARM_UP: u64 = 1_000;
 /// Calls counted per contender.
@@ -37,9 +35,6 @@ static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 static BYTES: AtomicU64 = AtomicU64::new(0);
 
 fn main() {
-    // As in `wait_latency`: one round trip first, so that crochet sizes its
-    // spinning from a thread that may use every CPU.
-    crochet::start().wait_for(TIMEOUT, || async {}).unwrap();
     println!("Allocations per round trip ({CALLS} calls after {WARM_UP} warm-up calls)\n");
     println!("| runtime | contender | allocations / call | bytes / call | ratio to fewest peer |");
     println!("|---|---|---:|---:|---:|");

@@ -27,16 +27,13 @@ const CALLS: u32 = 50_000;
 
 #[cfg(target_os = "linux")]
 fn main() {
-    use common::{affinity, TIMEOUT};
+    use common::affinity;
 
     let cpus = affinity::allowed();
     let [caller, runtime, ..] = cpus[..] else {
         println!("cpu_time needs two CPUs to pin the caller and the runtime apart");
         return;
     };
-    // As in `wait_latency`: one round trip before anything is pinned, so
-    // that crochet sizes its spinning from a thread that may use every CPU.
-    crochet::start().wait_for(TIMEOUT, || async {}).unwrap();
     affinity::pin_current(&[caller]);
     println!(
         "CPU time per round trip, caller on CPU {caller}, runtime threads on CPU {runtime} \

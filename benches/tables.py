@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 RUNTIMES = ["builtin", "tokio_current", "tokio_multi", "smol", "async_std"]
-PLACEMENTS = ["diff_cpu", "same_cpu", "unpinned"]
+PLACEMENTS = ["diff_cpu", "same_cpu", "unpinned", "first_diff_cpu", "first_same_cpu"]
 FLOOR = "floor_same_thread_block_on"
 
 

@@ -3,10 +3,14 @@
 //! is measured beside the bridges a user would write by hand, on the same
 //! kind of runtime and in the same run, one criterion group per runtime.
 //!
-//! Every figure is taken for three placements of the caller and the
+//! Every figure is taken for five placements of the caller and the
 //! runtime's threads, because on virtual machines whose idle CPUs halt the
 //! placement decides the result: `diff_cpu` (pinned to different CPUs),
-//! `same_cpu` (pinned to one CPU) and `unpinned`. Benchmark names read
+//! `same_cpu` (pinned to one CPU), `unpinned`, and the first two with the
+//! caller pinned before any loop of the process starts (`first_diff_cpu`,
+//! `first_same_cpu`; the loops' threads are pinned afterwards). Those two
+//! run in a child process that the benchmark starts at its end, so that
+//! nothing before the pin can have started a loop. Benchmark names read
 //! `runtime/placement/contender`.
 //!
 //! Run with `cargo bench --all-features --bench wait_latency -- --noplot`;
@@ -24,20 +28,27 @@ use crochet::{EventLoop, WaitStrategy};
 
 use common::{affinity, pin_loop, pin_threads, Spawn, TIMEOUT};
 
+/// Set in the child process that runs the placements pinned first.
+const PINNED_FIRST: &str = "CROCHET_BENCH_PINNED_FIRST";
+
 fn main() {
+    let pinned_first = std::env::var_os(PINNED_FIRST).is_some();
+    let cpus = affinity::allowed();
+    if pinned_first {
+        // Before anything of crochet runs in this process.
+        affinity::pin_current(&cpus[..1]);
+    }
     // Short times keep a full run of every runtime and placement within a
     // few minutes; `--warm-up-time` and `--measurement-time` override them.
     let mut criterion = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_millis(1500))
         .configure_from_args();
-    // Crochet sizes its spinning from the CPUs of the first thread that
-    // spins; one round trip before anything is pinned makes that a thread
-    // that may use every CPU, as in an application that pins nothing.
-    let warm_up = crochet::start();
-    warm_up.wait_for(TIMEOUT, || async {}).unwrap();
-    drop(warm_up);
-    let placements = Placement::all();
+    let placements = if pinned_first {
+        Placement::pinned_first(&cpus)
+    } else {
+        Placement::all(&cpus)
+    };
     builtin::bench(&mut criterion, &placements);
     #[cfg(feature = "tokio")]
     {
@@ -50,6 +61,23 @@ fn main() {
     async_std_rt::bench(&mut criterion, &placements);
     affinity::pin_current(&affinity::allowed());
     criterion.final_summary();
+    if !pinned_first && !Placement::pinned_first(&cpus).is_empty() {
+        run_pinned_first();
+    }
+}
+
+/// Runs this benchmark again, with the same arguments, in a child process
+/// that pins its main thread before it starts any loop.
+fn run_pinned_first() {
+    let status = std::process::Command::new(std::env::current_exe().expect("no executable path"))
+        .args(std::env::args_os().skip(1))
+        .env(PINNED_FIRST, "1")
+        .status()
+        .expect("could not run the pinned-first placements");
+    assert!(
+        status.success(),
+        "the pinned-first placements failed: {status}"
+    );
 }
 
 /// Where the caller and the runtime's threads run.
@@ -62,8 +90,7 @@ struct Placement {
 impl Placement {
     /// The placements this machine allows: pinning needs Linux, and
     /// `diff_cpu` needs two CPUs.
-    fn all() -> Vec<Placement> {
-        let cpus = affinity::allowed();
+    fn all(cpus: &[usize]) -> Vec<Placement> {
         let mut all = Vec::new();
         if let [first, second, ..] = cpus[..] {
             all.push(Placement {
@@ -81,10 +108,30 @@ impl Placement {
         }
         all.push(Placement {
             name: "unpinned",
-            caller: cpus.clone(),
-            reactor: cpus,
+            caller: cpus.to_vec(),
+            reactor: cpus.to_vec(),
         });
         all
+    }
+
+    /// The placements of the child process, whose caller was pinned to the
+    /// first CPU before any loop started; they need two CPUs.
+    fn pinned_first(cpus: &[usize]) -> Vec<Placement> {
+        let [first, second, ..] = cpus[..] else {
+            return Vec::new();
+        };
+        vec![
+            Placement {
+                name: "first_diff_cpu",
+                caller: vec![first],
+                reactor: vec![second],
+            },
+            Placement {
+                name: "first_same_cpu",
+                caller: vec![first],
+                reactor: vec![first],
+            },
+        ]
     }
 
     /// The benchmark's name within its runtime's group.

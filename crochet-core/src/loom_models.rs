@@ -513,3 +513,125 @@ impl Seen {
         }
     }
 }
+
+/// A task for the task-queue models: it sets `ran` when polled, after
+/// `gate` (if any) has opened, registering its waker until then.
+fn gated_task(core: &Arc<LoopCore>, gate: Option<Arc<Gate>>, ran: Arc<AtomicBool>) -> Task {
+    let settle: Arc<dyn crate::settle::Settle> = registered(core);
+    let future = std::future::poll_fn(move |cx| {
+        if let Some(gate) = &gate {
+            if !gate.pass(cx.waker()) {
+                return std::task::Poll::Pending;
+            }
+        }
+        ran.store(true, Ordering::SeqCst);
+        std::task::Poll::Ready(())
+    });
+    Task::new(future, settle, core.id)
+}
+
+/// A gate a task waits behind: `open` wakes the waker it left.
+#[derive(Default)]
+struct Gate {
+    open: AtomicBool,
+    waker: loom::sync::Mutex<Option<Waker>>,
+}
+
+impl Gate {
+    fn pass(&self, waker: &Waker) -> bool {
+        *self.waker.lock().unwrap() = Some(waker.clone());
+        self.open.load(Ordering::SeqCst)
+    }
+
+    fn open(&self) {
+        self.open.store(true, Ordering::SeqCst);
+        let waker = self.waker.lock().unwrap().take();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+/// Polls `run` once with a waker that sets `woken`.
+fn poll_runner(run: &mut crate::task_queue::RunTasks, woken: &Arc<Flag>) -> bool {
+    let waker = Waker::from(woken.clone());
+    woken.0.store(false, Ordering::SeqCst);
+    std::pin::Pin::new(run)
+        .poll(&mut std::task::Context::from_waker(&waker))
+        .is_ready()
+}
+
+#[test]
+fn push_vs_runner_going_to_sleep_loses_no_task() {
+    loom::model(|| {
+        let core = core();
+        let (queue, mut run) = crate::task_queue::TaskQueue::new();
+        let ran = Arc::new(AtomicBool::new(false));
+        let task = gated_task(&core, None, ran.clone());
+        let pusher = thread::spawn(move || queue.push(task));
+        let woken = Arc::new(Flag(AtomicBool::new(false)));
+        assert!(!poll_runner(&mut run, &woken));
+        pusher.join().unwrap();
+        // The runner ran the task, or went to sleep before the push and
+        // was woken by it.
+        if !ran.load(Ordering::SeqCst) {
+            assert!(
+                woken.0.load(Ordering::SeqCst),
+                "the push did not wake the runner"
+            );
+            assert!(!poll_runner(&mut run, &woken));
+        }
+        assert!(ran.load(Ordering::SeqCst));
+    });
+}
+
+#[test]
+fn wake_vs_runner_going_to_sleep_polls_the_task_again() {
+    loom::model(|| {
+        let core = core();
+        let (queue, mut run) = crate::task_queue::TaskQueue::new();
+        let gate = Arc::new(Gate::default());
+        let ran = Arc::new(AtomicBool::new(false));
+        queue.push(gated_task(&core, Some(gate.clone()), ran.clone()));
+        let woken = Arc::new(Flag(AtomicBool::new(false)));
+        // The first poll leaves the task behind its gate.
+        assert!(!poll_runner(&mut run, &woken));
+        let opener = thread::spawn(move || gate.open());
+        let first = !poll_runner(&mut run, &woken);
+        opener.join().unwrap();
+        assert!(first);
+        if !ran.load(Ordering::SeqCst) {
+            assert!(
+                woken.0.load(Ordering::SeqCst),
+                "the wake-up did not reach the runner"
+            );
+            assert!(!poll_runner(&mut run, &woken));
+        }
+        assert!(ran.load(Ordering::SeqCst));
+    });
+}
+
+#[test]
+fn push_vs_close_runs_or_drops_the_task_and_the_runner_ends() {
+    loom::model(|| {
+        let core = core();
+        let (queue, mut run) = crate::task_queue::TaskQueue::new();
+        let ran = Arc::new(AtomicBool::new(false));
+        let slot_task = gated_task(&core, None, ran.clone());
+        let closer = queue.clone();
+        let t = thread::spawn(move || closer.close());
+        queue.push(slot_task);
+        t.join().unwrap();
+        let woken = Arc::new(Flag(AtomicBool::new(false)));
+        // Closed, the runner runs what it took and then ends.
+        assert!(
+            poll_runner(&mut run, &woken),
+            "the closed runner did not end"
+        );
+        drop(run);
+        // Pushed after the close, a task is dropped at once.
+        let late = Arc::new(AtomicBool::new(false));
+        queue.push(gated_task(&core, None, late.clone()));
+        assert!(!late.load(Ordering::SeqCst));
+    });
+}

@@ -32,6 +32,7 @@ pub(crate) struct LoopCore {
     // the old value just spins as before.
     pub(crate) spin_nanos: AtomicU64,
     /// The callers spinning on this loop's results.
+    #[cfg_attr(all(test, crochet_loom), allow(dead_code))]
     pub(crate) spinners: Spinners,
 }
 

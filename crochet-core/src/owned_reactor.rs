@@ -28,7 +28,7 @@ use crate::task_queue::{RunTasks, TaskQueue};
 /// A reactor over crochet's own [`block_on`](crate::reactor::block_on):
 ///
 /// ```
-/// use std::future::poll_fn;
+/// use std::future::{poll_fn, Future};
 /// use std::pin::{pin, Pin};
 /// use std::task::Poll;
 /// use std::time::Duration;

@@ -63,7 +63,7 @@ impl<T> Slab<T> {
         self.entries.get_mut(index)?.as_mut()
     }
 
-    #[cfg(test)]
+    #[cfg(all(test, not(crochet_loom)))]
     pub(crate) fn get(&self, index: usize) -> Option<&T> {
         self.entries.get(index)?.as_ref()
     }

@@ -1,7 +1,9 @@
 //! How a blocking wait waits: spin briefly (giving the CPU away between
 //! checks) before parking, or park at once.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
+#[cfg(not(all(test, crochet_loom)))]
+use std::sync::atomic::Ordering;
 #[cfg(not(all(test, crochet_loom)))]
 use std::thread;
 use std::time::Duration;
@@ -76,6 +78,8 @@ impl Default for WaitStrategy {
 /// result soon, and a second spinner would only compete for the CPU with
 /// the reactor it waits for. Nothing here depends on which thread started
 /// the loop or on any thread's CPU affinity.
+// The loom models never spin.
+#[cfg_attr(all(test, crochet_loom), allow(dead_code))]
 pub(crate) struct Spinners(AtomicUsize);
 
 // ORDERING: AcqRel/Acquire: a count, read and updated in one atomic step;

@@ -2,13 +2,13 @@
 //! or loom's when the crate is built for the loom models
 //! (`RUSTFLAGS="--cfg crochet_loom" cargo test -p crochet-core --release`).
 //!
-//! The result slot, the cancellation token, the registry and the stash go
-//! through this shim; the reactor thread and the hooks use std directly
+//! The result slot, the cancellation token, the registry, the stash and the
+//! task queue go through this shim; the reactor thread and the hooks use std directly
 //! because loom does not model threads that outlive a model.
 
 #[cfg(not(all(test, crochet_loom)))]
 pub(crate) use std::sync::{
-    atomic::{AtomicBool, Ordering},
+    atomic::{AtomicBool, AtomicUsize, Ordering},
     Condvar, Mutex, MutexGuard,
 };
 #[cfg(not(all(test, crochet_loom)))]
@@ -16,7 +16,7 @@ pub(crate) use std::thread::{current as current_thread, ThreadId};
 
 #[cfg(all(test, crochet_loom))]
 pub(crate) use loom::sync::{
-    atomic::{AtomicBool, Ordering},
+    atomic::{AtomicBool, AtomicUsize, Ordering},
     Condvar, Mutex, MutexGuard,
 };
 #[cfg(all(test, crochet_loom))]

@@ -20,20 +20,23 @@
 //!    waker at most polls the place's next task once more, which a future
 //!    must allow.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::mem;
 use std::pin::Pin;
-use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
+#[cfg(not(all(test, crochet_loom)))]
 use std::thread;
+#[cfg(not(all(test, crochet_loom)))]
 use std::time::{Duration, Instant};
 
 use crate::slab::Slab;
+use crate::sync::{lock, AtomicBool, AtomicUsize, Mutex, MutexGuard, Ordering};
 use crate::task::Task;
 
+#[cfg(not(all(test, crochet_loom)))]
 /// How long the runner watches for new work after the last of it, before
 /// it sleeps: work comes in bursts (a caller submits again as soon as it
 /// has its result), and waking a sleeping thread costs far more.
@@ -126,6 +129,7 @@ pub struct RunTasks {
     /// last looked at.
     closed: bool,
     /// When the runner ran out of work, while it watches for more.
+    #[cfg(not(all(test, crochet_loom)))]
     idle_since: Option<Instant>,
 }
 
@@ -134,9 +138,9 @@ struct Shared {
     /// Whether `new` may hold tasks, and whether each runner's `woken` list
     /// may hold places (or the queue closed): read without the lock by the
     /// runners while they watch for work.
-    // ORDERING: stored with Release under the lock after queueing; a runner
-    // loads or swaps them with Acquire before taking the lock, which orders
-    // the rest.
+    // ORDERING: written under the lock only (set with Release after
+    // queueing); a runner loads them with Acquire before taking the lock,
+    // which orders the rest.
     new_work: AtomicBool,
     woken_work: Box<[AtomicBool]>,
     /// How many runners are polling or watching for work rather than
@@ -144,6 +148,13 @@ struct Shared {
     // ORDERING: written under the lock; read with Relaxed by waiting callers,
     // for whom it is only advice on whether to spin.
     awake: AtomicUsize,
+    /// How many runners are watching for work with nothing to do, and so
+    /// will see new work without a wake-up; a runner busy with a task will
+    /// not, however awake.
+    // ORDERING: Relaxed: a pusher that reads a stale count and skips the
+    // wake-up is safe, because a watcher checks for work under the lock
+    // before it sleeps.
+    watching: AtomicUsize,
 }
 
 struct Queued {
@@ -223,6 +234,7 @@ impl TaskQueue {
             new_work: AtomicBool::new(false),
             woken_work: (0..count).map(|_| AtomicBool::new(false)).collect(),
             awake: AtomicUsize::new(count),
+            watching: AtomicUsize::new(0),
         });
         let runners = (0..count)
             .map(|me| RunTasks {
@@ -233,6 +245,7 @@ impl TaskQueue {
                 new: Vec::new(),
                 woken: Vec::new(),
                 closed: false,
+                #[cfg(not(all(test, crochet_loom)))]
                 idle_since: None,
             })
             .collect();
@@ -305,7 +318,7 @@ impl TaskQueue {
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, Queued> {
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.inner)
     }
 
     /// Marks `runner` awake if it sleeps, and returns its waker for the
@@ -320,9 +333,10 @@ impl Shared {
         runner.waker.take()
     }
 
-    /// Wakes a sleeping runner, unless one is awake to see the new work.
+    /// Wakes a sleeping runner, unless one watches for work and will see
+    /// the new work itself.
     fn wake_one(&self, queued: &mut Queued) -> Option<Waker> {
-        if self.awake.load(Ordering::Relaxed) > 0 {
+        if self.watching.load(Ordering::Relaxed) > 0 {
             return None;
         }
         let sleeping = queued
@@ -361,6 +375,7 @@ enum Idle {
     /// Work arrived meanwhile.
     Work,
     /// It stays awake: it woke itself and lets its runtime run.
+    #[cfg_attr(all(test, crochet_loom), allow(dead_code))]
     Watch,
     /// It sleeps until work is queued.
     Sleep,
@@ -377,11 +392,12 @@ impl RunTasks {
     /// places, and the new tasks (one at a time when runners share them, so
     /// that the others get theirs).
     fn take_queued(&mut self) {
-        let woken = self.shared.woken_work[self.me].swap(false, Ordering::Acquire);
-        if !woken && !self.shared.new_work.load(Ordering::Acquire) {
+        if !self.has_work() {
             return;
         }
+        // The flags are written under the lock only.
         let mut queued = self.shared.lock();
+        self.shared.woken_work[self.me].store(false, Ordering::Relaxed);
         mem::swap(&mut queued.runners[self.me].woken, &mut self.woken);
         if queued.runners.len() == 1 {
             self.new.extend(queued.new.drain(..));
@@ -391,6 +407,12 @@ impl RunTasks {
         let left = !queued.new.is_empty();
         self.shared.new_work.store(left, Ordering::Release);
         self.closed = queued.closed && !left;
+        // With work in hand this runner no longer watches, so it must not
+        // count as the one that will see what is left.
+        #[cfg(not(all(test, crochet_loom)))]
+        if (!self.new.is_empty() || !self.woken.is_empty()) && self.idle_since.take().is_some() {
+            self.shared.watching.fetch_sub(1, Ordering::Relaxed);
+        }
         // The rest goes to a runner that sleeps, if none watches.
         let sleeping = if left {
             self.shared.wake_one(&mut queued)
@@ -435,7 +457,10 @@ impl RunTasks {
         let waker = &self.wakers[index];
         waker.scheduled.store(false, Ordering::Release);
         let waker = Waker::from(waker.clone());
-        if Pin::new(task).poll(&mut Context::from_waker(&waker)).is_ready() {
+        if Pin::new(task)
+            .poll(&mut Context::from_waker(&waker))
+            .is_ready()
+        {
             let ended = self.tasks.remove(index);
             // The table may have given places back; their wakers go too.
             self.wakers.truncate(self.tasks.places());
@@ -446,24 +471,49 @@ impl RunTasks {
         }
     }
 
-    /// Watches for work for a moment after the last of it, then sleeps.
-    fn idle(&mut self, cx: &mut Context<'_>) -> Idle {
-        let since = *self.idle_since.get_or_insert_with(Instant::now);
+    /// Counts this runner out of the watchers, if it watched.
+    #[cfg(not(all(test, crochet_loom)))]
+    fn stop_watching(&mut self) {
+        if self.idle_since.take().is_some() {
+            self.shared.watching.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Watches for work until `KEEP_AWAKE` has passed since the last of
+    /// it, checking a few times, then yielding the CPU and waking itself so
+    /// that its runtime runs in between; `None` once the time is up.
+    #[cfg(not(all(test, crochet_loom)))]
+    fn watch(&mut self, cx: &mut Context<'_>) -> Option<Idle> {
+        let since = *self.idle_since.get_or_insert_with(|| {
+            self.shared.watching.fetch_add(1, Ordering::Relaxed);
+            Instant::now()
+        });
         for _ in 0..32 {
             if self.has_work() {
-                return Idle::Work;
+                return Some(Idle::Work);
             }
             std::hint::spin_loop();
         }
-        if since.elapsed() < KEEP_AWAKE {
-            // The CPU goes to any thread that wants it, such as a caller
-            // on this CPU that is about to submit.
-            thread::yield_now();
-            if self.has_work() {
-                return Idle::Work;
-            }
-            cx.waker().wake_by_ref();
-            return Idle::Watch;
+        if since.elapsed() >= KEEP_AWAKE {
+            self.stop_watching();
+            return None;
+        }
+        // The CPU goes to any thread that wants it, such as a caller on
+        // this CPU that is about to submit.
+        thread::yield_now();
+        if self.has_work() {
+            return Some(Idle::Work);
+        }
+        cx.waker().wake_by_ref();
+        Some(Idle::Watch)
+    }
+
+    /// Watches for work for a moment after the last of it, then sleeps.
+    fn idle(&mut self, cx: &mut Context<'_>) -> Idle {
+        // The loom models sleep at once: they have no clock.
+        #[cfg(not(all(test, crochet_loom)))]
+        if let Some(watched) = self.watch(cx) {
+            return watched;
         }
         // Cloned, and the old one dropped, outside the lock (invariant 3).
         let clone = cx.waker().clone();
@@ -471,7 +521,12 @@ impl RunTasks {
         let runner = &mut queued.runners[self.me];
         let old = runner.waker.replace(clone);
         let raced = self.has_work();
-        if !raced {
+        // A runner polled while it sleeps (its runtime may poll it without
+        // a wake-up) counts once.
+        if raced && runner.sleeping {
+            runner.sleeping = false;
+            self.shared.awake.fetch_add(1, Ordering::Relaxed);
+        } else if !raced && !runner.sleeping {
             runner.sleeping = true;
             self.shared.awake.fetch_sub(1, Ordering::Relaxed);
         }
@@ -502,7 +557,8 @@ impl Future for RunTasks {
                     Idle::Watch | Idle::Sleep => return Poll::Pending,
                 }
             }
-            this.idle_since = None;
+            #[cfg(not(all(test, crochet_loom)))]
+            this.stop_watching();
             polled += this.run_taken();
             if polled >= FAIRNESS {
                 cx.waker().wake_by_ref();
@@ -514,6 +570,8 @@ impl Future for RunTasks {
 
 impl Drop for RunTasks {
     fn drop(&mut self) {
+        #[cfg(not(all(test, crochet_loom)))]
+        self.stop_watching();
         let (new, waker) = {
             let mut queued = self.shared.lock();
             let runner = &mut queued.runners[self.me];
