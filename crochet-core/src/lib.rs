@@ -110,6 +110,11 @@ mod global;
 pub use global::default_loop;
 mod builtin;
 pub use builtin::{setup, start};
+// Streams of results: the bounded buffer, then `EventLoop::stream` and its
+// handles (above `event_loop`, which they extend).
+mod stream;
+mod stream_buffer;
+pub use stream::{EventualStream, StreamReader, StreamSender};
 
 pub mod reactor;
 
