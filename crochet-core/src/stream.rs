@@ -85,10 +85,17 @@ impl EventLoop {
             }
             Poll::Pending => None,
         };
+        // Taking a panic out of the result counts as seeing it; nobody has
+        // yet, so the stream reports it if it is dropped unread.
+        let unseen = match &outcome {
+            Some(Err(err @ Error::Panicked(_))) => Some(err.clone()),
+            _ => None,
+        };
         EventualStream {
             buffer,
             producer,
             outcome,
+            unseen,
         }
     }
 }
@@ -123,6 +130,9 @@ pub struct EventualStream<T> {
     /// The work's outcome once taken from `producer` (a value is taken
     /// once; a failure would stay there too).
     outcome: Option<Result<(), Error>>,
+    /// A panic of the producer taken from `producer` before any read
+    /// returned it: reported as unhandled if the stream goes unread.
+    unseen: Option<Error>,
 }
 
 impl<T> EventualStream<T> {
@@ -422,6 +432,8 @@ impl<T> EventualStream<T> {
     /// cancelled the work first.
     fn outcome(&mut self) -> Result<(), Error> {
         if let Some(outcome) = &self.outcome {
+            // Returned to a read: seen.
+            self.unseen = None;
             return outcome.clone();
         }
         match self.producer.try_wait() {
@@ -437,6 +449,9 @@ impl<T> EventualStream<T> {
 impl<T> Drop for EventualStream<T> {
     fn drop(&mut self) {
         self.cancel();
+        if let Some(err) = self.unseen.take() {
+            unhandled::report(&err);
+        }
     }
 }
 

@@ -92,6 +92,7 @@ crochet_test_support::stamp_suite! {
     stream::stream_producer_never_read_stops_at_capacity,
     stream::stream_read_that_timed_out_loses_nothing,
     stream::stream_producer_panic_reaches_every_later_read_after_its_items,
+    stream::stream_producer_panic_is_reported_once_unless_a_read_saw_it,
     stream::stream_dropped_midway_drops_its_producer_on_the_reactor_after_the_token,
     stream::stream_cancel_drops_unread_items_and_later_reads_are_cancelled,
     stream::stream_read_blocked_at_shutdown_is_released,

@@ -12,8 +12,8 @@ use crochet::Error;
 
 use crochet_test_support::fixture::{Fixture, Runtime};
 use crochet_test_support::helpers::{
-    assert_dropped_in_runtime, assert_panicked, fail, gate, panic_message, probe, send_soon, LONG,
-    SHORT,
+    assert_dropped_in_runtime, assert_panicked, eventually, fail, gate, panic_message, probe,
+    reports, send_soon, LONG, SHORT,
 };
 
 pub fn stream_items_arrive_in_order_then_the_end_for_every_read<R: Runtime>() {
@@ -91,6 +91,35 @@ pub fn stream_producer_panic_reaches_every_later_read_after_its_items<R: Runtime
     assert_panicked(stream.next_timeout(LONG), &message);
     assert_panicked(stream.next_timeout(LONG), &message);
     assert_panicked(stream.try_next(), &message);
+}
+
+pub fn stream_producer_panic_is_reported_once_unless_a_read_saw_it<R: Runtime>() {
+    let fx = Fixture::<R>::new();
+    let unseen = panic_message::<R>("stream-unseen-panic");
+    let thrown = unseen.clone();
+    let (panicking, panicked) = mpsc::channel();
+    let stream = fx.stream(1, move |_sender: crochet::StreamSender<u8>| async move {
+        panicking.send(()).unwrap();
+        fail::<()>(thrown);
+    });
+    panicked
+        .recv_timeout(LONG)
+        .expect("the producer did not run");
+    // Whether the drop comes before the panic (which is then reported as
+    // a panic after a cancel) or after it, nobody saw it.
+    drop(stream);
+    eventually("the unseen panic is reported", || reports(&unseen) == 1);
+
+    let seen = panic_message::<R>("stream-seen-panic");
+    let thrown = seen.clone();
+    let mut stream = fx.stream(1, move |_sender: crochet::StreamSender<u8>| async move {
+        fail::<()>(thrown);
+    });
+    assert_panicked(stream.next_timeout(LONG), &seen);
+    drop(stream);
+    drop(fx);
+    assert_eq!(reports(&seen), 0, "a panic a read saw was reported");
+    assert_eq!(reports(&unseen), 1, "the unseen panic was reported again");
 }
 
 pub fn stream_dropped_midway_drops_its_producer_on_the_reactor_after_the_token<R: Runtime>() {
