@@ -11,8 +11,10 @@ use std::time::{Duration, Instant};
 use crochet::Error;
 
 use crochet_test_support::fixture::Runtime;
-use crochet_test_support::helpers::{BOUND, LONG};
-use crochet_test_support::reliability::{self, join_all_by, reports_of_other_errors, Rng, Tracker};
+use crochet_test_support::helpers::{fail, panic_message, BOUND, LONG};
+use crochet_test_support::reliability::{
+    self, join_all_by, poll_until, reports, reports_of_other_errors, Rng, Tracker,
+};
 
 pub fn streams_dropped_at_random_points_drop_every_producer_once_on_the_reactor<R: Runtime>() {
     const CONSUMERS: u64 = 6;
@@ -21,11 +23,15 @@ pub fn streams_dropped_at_random_points_drop_every_producer_once_on_the_reactor<
     let tracker = Tracker::new();
     let off_reactor = Arc::new(AtomicUsize::new(0));
     let other_reports = reports_of_other_errors();
+    let message = panic_message::<R>("stream-producer-at-random");
+    let panics = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::new(AtomicUsize::new(0));
     let consumers: Vec<_> = (0..CONSUMERS)
         .map(|consumer| {
             let event_loop = (*fx).clone();
             let tracker = tracker.clone();
             let off_reactor = off_reactor.clone();
+            let (message, panics, seen) = (message.clone(), panics.clone(), seen.clone());
             thread::spawn(move || {
                 let mut rng = Rng::new(reliability::seed(), 100 + consumer);
                 for n in 0..STREAMS {
@@ -35,6 +41,7 @@ pub fn streams_dropped_at_random_points_drop_every_producer_once_on_the_reactor<
                     let off_reactor = off_reactor.clone();
                     let length = rng.below(12);
                     let pause = rng.chance(30);
+                    let panic_at_end = rng.chance(20).then(|| (message.clone(), panics.clone()));
                     let mut stream = event_loop.stream(1 + rng.below(3) as usize, move |sender| {
                         let on_drop = OnDrop(move || {
                             if !R::in_runtime() {
@@ -53,9 +60,14 @@ pub fn streams_dropped_at_random_points_drop_every_producer_once_on_the_reactor<
                                     R::sleep(Duration::from_millis(1)).await;
                                 }
                             }
+                            if let Some((message, panics)) = panic_at_end {
+                                panics.fetch_add(1, Ordering::SeqCst);
+                                fail::<()>(message);
+                            }
                         }
                     });
                     let reads = rng.below(14);
+                    let mut saw_the_panic = false;
                     for _ in 0..reads {
                         let outcome = match rng.below(4) {
                             0 => stream.try_next(),
@@ -66,14 +78,29 @@ pub fn streams_dropped_at_random_points_drop_every_producer_once_on_the_reactor<
                             Ok(Some(item)) => drop(item),
                             Ok(None) => break,
                             Err(Error::Timeout) => {}
+                            Err(Error::Panicked(failure)) if failure.message() == message => {
+                                saw_the_panic = true;
+                                break;
+                            }
                             Err(other) => panic!("a stream read failed with {other:?}"),
                         }
                     }
                     if rng.chance(30) {
                         stream.cancel();
-                        assert_eq!(stream.try_next().err(), Some(Error::Cancelled));
+                        match stream.try_next() {
+                            Err(Error::Cancelled) => {}
+                            // The producer panicked before the cancel: the
+                            // failure stands, and this read saw it.
+                            Err(Error::Panicked(failure)) if failure.message() == message => {
+                                saw_the_panic = true;
+                            }
+                            other => panic!("a read after cancel gave {other:?}"),
+                        }
                     }
                     drop(stream);
+                    if saw_the_panic {
+                        seen.fetch_add(1, Ordering::SeqCst);
+                    }
                 }
             })
         })
@@ -91,6 +118,15 @@ pub fn streams_dropped_at_random_points_drop_every_producer_once_on_the_reactor<
         other_reports,
         "something was reported"
     );
+    // Every panic nobody read is reported once; none that a read returned.
+    let expected = panics.load(Ordering::SeqCst) - seen.load(Ordering::SeqCst);
+    let settled = poll_until(BOUND, || reports(&message) == expected);
+    assert!(
+        settled,
+        "{} reports of {expected} unread producer panics",
+        reports(&message)
+    );
+    assert!(panics.load(Ordering::SeqCst) > 0, "no producer panicked");
 }
 
 /// Runs its closure when dropped.
