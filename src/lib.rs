@@ -76,6 +76,7 @@
 //! | `smol` | the module `smol`: `setup`, `start`, `no_setup`, `attach`, `run` | a smol executor (crochet's own, or the application's) |
 //! | `async-std` | the module `async_std`: `setup`, `start` | async-std (discontinued upstream; supported for the programs that still use it) |
 //! | `macros` | the attributes `wait_for` and `run_in_reactor` | the loop they name, or [`default_loop`] |
+//! | `stream` | the module `stream`: `futures_core::Stream` for an [`EventualStream`] (`Items`), and any `Stream` as an [`EventualStream`] (`EventLoopExt::stream_from`) | the loop it is given |
 //!
 //! Each runtime's `setup()` returns an [`EventLoop`], the same type with the
 //! same methods and guarantees for every runtime, so switching runtime
@@ -88,6 +89,11 @@
 //!   `shutdown_guard`).
 //! - Its result: [`EventualResult`] (`wait`, `wait_deadline`, `try_wait`,
 //!   `cancel`, `stash`, `original_failure`, and `.await`).
+//! - Results that come as a sequence: [`EventLoop::stream`], which runs a
+//!   producer that sends with a [`StreamSender`], and the consumer's
+//!   [`EventualStream`] (`next_timeout`, `next_deadline`, `try_next`,
+//!   `iter_timeout`, `cancel`, `next().await`, and `into_reader` for byte
+//!   chunks, a blocking [`StreamReader`]).
 //! - Errors: [`Error`], [`Failure`] (a caught panic), and [`WorkError`] with
 //!   [`ResultExt::flatten_work`] for work that returns a `Result`.
 //! - Cancellation the work can watch: [`CancellationToken`].
@@ -134,8 +140,8 @@
 pub use crochet_core::{
     default_loop, reset_unhandled_error_hook, retrieve_result, set_stash_capacity,
     set_stash_time_to_live, set_unhandled_error_hook, setup, start, CancellationToken, Error,
-    EventLoop, EventualResult, Failure, LoopId, ResultExt, ShutdownGuard, StashFull, StashId,
-    WaitForCancellation, WaitStrategy, WorkError,
+    EventLoop, EventualResult, EventualStream, Failure, LoopId, ResultExt, ShutdownGuard,
+    StashFull, StashId, StreamReader, StreamSender, WaitForCancellation, WaitStrategy, WorkError,
 };
 
 /// The adapter API: what a crate needs to run crochet's work on a runtime
@@ -171,6 +177,176 @@ pub use crochet_smol as smol;
 #[cfg(feature = "async-std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async-std")))]
 pub use crochet_asyncstd as async_std;
+
+/// Streams of results as `futures_core::Stream`s, both ways: [`Items`](stream::Items)
+/// awaits an [`EventualStream`] as a `Stream`, and
+/// [`EventLoopExt::stream_from`](stream::EventLoopExt::stream_from) runs
+/// any `Stream` on the reactor as an [`EventualStream`].
+///
+/// Needs the feature `stream`.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use crochet::stream::{EventLoopExt, Items};
+///
+/// let reactor = crochet::setup();
+/// let mut counted = reactor.stream_from(4, || futures_core_iter(1..=3));
+/// assert_eq!(counted.next_timeout(Duration::from_secs(5)), Ok(Some(1)));
+/// let rest: Vec<_> = crochet::reactor::block_on(collect(Items::new(counted)));
+/// assert_eq!(rest, [Ok(2), Ok(3)]);
+///
+/// # use std::pin::Pin;
+/// # use std::task::{Context, Poll};
+/// # struct Iter<I>(I);
+/// # impl<I: Iterator + Unpin> futures_core::Stream for Iter<I> {
+/// #     type Item = I::Item;
+/// #     fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<I::Item>> {
+/// #         Poll::Ready(self.0.next())
+/// #     }
+/// # }
+/// # fn futures_core_iter<I: Iterator + Unpin>(iter: I) -> Iter<I> { Iter(iter) }
+/// # async fn collect<S: futures_core::Stream + Unpin>(mut stream: S) -> Vec<S::Item> {
+/// #     let mut items = Vec::new();
+/// #     while let Some(item) = std::future::poll_fn(|cx| Pin::new(&mut stream).poll_next(cx)).await {
+/// #         items.push(item);
+/// #     }
+/// #     items
+/// # }
+/// ```
+#[cfg(feature = "stream")]
+#[cfg_attr(docsrs, doc(cfg(feature = "stream")))]
+pub mod stream {
+    use std::future::poll_fn;
+    use std::pin::{pin, Pin};
+    use std::task::{Context, Poll};
+
+    use crate::{Error, EventLoop, EventualStream};
+
+    /// An [`EventualStream`] as a `futures_core::Stream` of
+    /// `Result<T, Error>`, which ends after the last item or after the
+    /// first error, which it yields.
+    ///
+    /// # Examples
+    ///
+    /// See [the module](self).
+    #[derive(Debug)]
+    pub struct Items<T> {
+        stream: EventualStream<T>,
+        done: bool,
+    }
+
+    impl<T> Items<T> {
+        /// `stream` as a `futures_core::Stream`.
+        ///
+        /// # Examples
+        ///
+        /// See [the module](self).
+        pub fn new(stream: EventualStream<T>) -> Items<T> {
+            Items {
+                stream,
+                done: false,
+            }
+        }
+
+        /// The [`EventualStream`] back.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let reactor = crochet::setup();
+        /// let items = crochet::stream::Items::new(reactor.stream(1, |sender| async move {
+        ///     let _ = sender.send(1).await;
+        /// }));
+        /// let mut stream = items.into_inner();
+        /// assert_eq!(stream.next_timeout(std::time::Duration::from_secs(5)), Ok(Some(1)));
+        /// ```
+        pub fn into_inner(self) -> EventualStream<T> {
+            self.stream
+        }
+    }
+
+    impl<T> From<EventualStream<T>> for Items<T> {
+        fn from(stream: EventualStream<T>) -> Items<T> {
+            Items::new(stream)
+        }
+    }
+
+    impl<T> futures_core::Stream for Items<T> {
+        type Item = Result<T, Error>;
+
+        /// # Cancel safety
+        ///
+        /// An item is taken only when it is returned.
+        fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            let this = self.get_mut();
+            if this.done {
+                return Poll::Ready(None);
+            }
+            match this.stream.poll_next(cx) {
+                Poll::Pending => Poll::Pending,
+                Poll::Ready(Ok(Some(item))) => Poll::Ready(Some(Ok(item))),
+                Poll::Ready(Ok(None)) => {
+                    this.done = true;
+                    Poll::Ready(None)
+                }
+                Poll::Ready(Err(err)) => {
+                    this.done = true;
+                    Poll::Ready(Some(Err(err)))
+                }
+            }
+        }
+    }
+
+    impl<T> futures_core::FusedStream for Items<T> {
+        fn is_terminated(&self) -> bool {
+            self.done
+        }
+    }
+
+    /// Runs any `futures_core::Stream` on a loop's reactor as an
+    /// [`EventualStream`].
+    ///
+    /// # Examples
+    ///
+    /// See [the module](self).
+    pub trait EventLoopExt {
+        /// Runs `make` on the reactor thread and sends the items of the
+        /// stream it returns, `capacity` of them (at least one) waiting
+        /// unread at most, as [`EventLoop::stream`] does; the stream is
+        /// dropped on the reactor thread when it ends or the
+        /// [`EventualStream`] is cancelled or dropped.
+        ///
+        /// # Examples
+        ///
+        /// See [the module](self).
+        fn stream_from<S, F>(&self, capacity: usize, make: F) -> EventualStream<S::Item>
+        where
+            F: FnOnce() -> S + Send + 'static,
+            S: futures_core::Stream + Send + 'static,
+            S::Item: Send + 'static;
+    }
+
+    impl EventLoopExt for EventLoop {
+        #[track_caller]
+        fn stream_from<S, F>(&self, capacity: usize, make: F) -> EventualStream<S::Item>
+        where
+            F: FnOnce() -> S + Send + 'static,
+            S: futures_core::Stream + Send + 'static,
+            S::Item: Send + 'static,
+        {
+            self.stream(capacity, move |sender| async move {
+                let mut source = pin!(make());
+                while let Some(item) = poll_fn(|cx| source.as_mut().poll_next(cx)).await {
+                    if sender.send(item).await.is_err() {
+                        return;
+                    }
+                }
+            })
+        }
+    }
+}
 
 // The attribute macros (feature `macros`); their docs come with them.
 #[cfg(feature = "macros")]

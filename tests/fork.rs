@@ -104,6 +104,33 @@ fn a_loop_started_before_fork_fails_fast_in_the_child() {
     assert_eq!(pending.wait(WAIT), Err(Error::Cancelled));
 }
 
+#[test]
+fn a_stream_of_a_loop_started_before_fork_fails_fast_in_the_child() {
+    let _turn = one_at_a_time();
+    let reactor = crochet::setup();
+    let mut stream = reactor.stream(1, |_sender: crochet::StreamSender<u8>| {
+        std::future::pending::<()>()
+    });
+    let mut awaited = reactor.stream(1, |_sender: crochet::StreamSender<u8>| {
+        std::future::pending::<()>()
+    });
+
+    let outcome = in_child(|| {
+        // A read on a stream of the parent can never get an item here.
+        let (err, took) = timed(|| stream.next_timeout(WAIT));
+        check_started_before_fork("a read of the parent's stream", err, took)?;
+        let (err, took) = timed(|| crochet::reactor::block_on(awaited.next()));
+        check_started_before_fork("awaiting the parent's stream", err, took)?;
+        // A new stream fails at once.
+        let mut late = reactor.stream(1, |_sender: crochet::StreamSender<u8>| async {});
+        let (err, took) = timed(|| late.next_timeout(WAIT));
+        check_started_before_fork("a read of a new stream", err, took)?;
+        Ok(String::new())
+    });
+    assert_eq!(outcome, Ok(String::new()));
+    assert_eq!(stream.try_next(), Err(Error::Timeout));
+}
+
 /// Stashes a result of `reactor` and returns its id.
 fn stash_one(reactor: &EventLoop) -> StashId {
     reactor.run_in_reactor(|| async { 1_u32 }).stash().unwrap()

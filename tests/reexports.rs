@@ -21,11 +21,14 @@ type RootTypes = (
     crochet::Error,
     crochet::EventLoop,
     crochet::EventualResult<()>,
+    crochet::EventualStream<()>,
     crochet::Failure,
     crochet::LoopId,
     crochet::ShutdownGuard,
     crochet::StashFull<()>,
     crochet::StashId,
+    crochet::StreamReader<Vec<u8>>,
+    crochet::StreamSender<()>,
     crochet::WaitStrategy,
     crochet::WorkError<()>,
 );
@@ -112,6 +115,18 @@ fn smol_module_resolves() {
 fn async_std_module_resolves() {
     let _: fn() -> crochet::EventLoop = crochet::async_std::setup;
     let _: fn() -> crochet::EventLoop = crochet::async_std::start;
+}
+
+#[cfg(feature = "stream")]
+#[test]
+fn stream_module_resolves() {
+    use crochet::stream::EventLoopExt;
+    let _: fn(crochet::EventualStream<u8>) -> crochet::stream::Items<u8> =
+        crochet::stream::Items::new;
+    let _ = <crochet::EventLoop as EventLoopExt>::stream_from::<
+        futures::stream::Empty<u8>,
+        fn() -> futures::stream::Empty<u8>,
+    >;
 }
 
 #[cfg(feature = "macros")]

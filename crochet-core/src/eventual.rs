@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, Failure};
 use crate::id::LoopId;
+use crate::loop_core::LoopCore;
 use crate::settle::By;
 use crate::slot::Slot;
 
@@ -193,6 +194,16 @@ impl<T> EventualResult<T> {
     /// The loop the work runs on.
     pub(crate) fn loop_id(&self) -> LoopId {
         self.slot.core.id
+    }
+
+    /// What the work shares with its loop, for the streams' waits.
+    pub(crate) fn core(&self) -> &Arc<LoopCore> {
+        &self.slot.core
+    }
+
+    /// Where the work was submitted.
+    pub(crate) fn location(&self) -> &'static std::panic::Location<'static> {
+        self.slot.location
     }
 }
 

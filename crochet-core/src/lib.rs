@@ -9,7 +9,8 @@
 //! closures. It depends on std only.
 //!
 //! It has two boundaries. The root holds what applications use: `setup`,
-//! `start`, [`EventLoop`], [`EventualResult`], [`Error`] and its friends,
+//! `start`, [`EventLoop`], [`EventualResult`], the streams of results
+//! ([`EventualStream`], [`StreamSender`], [`StreamReader`]), [`Error`] and its friends,
 //! the stash, the hooks, [`WaitStrategy`], [`CancellationToken`] and the
 //! opaque [`LoopId`]. The [`reactor`] module holds what only adapter
 //! authors need: adapters for tokio, smol and async-std implement
@@ -59,7 +60,8 @@
 //    holds `EventualResult::stash`).
 // 7. `work`: the future that carries one piece of work on the reactor.
 // 8. `event_loop` (`EventLoop`), `global` (the process-wide loops),
-//    `builtin` (the built-in reactor).
+//    `builtin` (the built-in reactor), then `stream_buffer` (a stream's
+//    bounded buffer) and `stream` (`EventLoop::stream` and its handles).
 // 9. `reactor`: the public adapter API, which only gathers names from the
 //    layers above; nothing imports it.
 //
@@ -111,6 +113,11 @@ mod global;
 pub use global::default_loop;
 mod builtin;
 pub use builtin::{setup, start};
+// Streams of results: the bounded buffer, then `EventLoop::stream` and its
+// handles (above `event_loop`, which they extend).
+mod stream;
+mod stream_buffer;
+pub use stream::{EventualStream, StreamReader, StreamSender};
 
 pub mod reactor;
 

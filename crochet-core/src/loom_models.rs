@@ -1,7 +1,8 @@
 //! Loom models of the result slot's state machine: the pairs of complete,
 //! wait, timed wait, cancel, drop of the handle, stash, retrieve and
 //! shutdown, racing. (A wait and the drop of the same handle cannot race:
-//! the borrow checker forbids it.)
+//! the borrow checker forbids it.) At the end, the stream's buffer: send,
+//! next, finish and close, racing.
 //!
 //! Run with `RUSTFLAGS="--cfg crochet_loom" cargo test -p crochet-core --lib --release`.
 //! Loom's condition variable never times out, so a timed wait is modelled by
@@ -633,5 +634,202 @@ fn push_vs_close_runs_or_drops_the_task_and_the_runner_ends() {
         let late = Arc::new(AtomicBool::new(false));
         queue.push(gated_task(&core, None, late.clone()));
         assert!(!late.load(Ordering::SeqCst));
+    });
+}
+
+// The stream's buffer: send, blocking and async next, finish (the
+// producer's work settled: completion, panic, cancel, shutdown) and close
+// (the consumer cancelled or dropped the stream), racing.
+
+use std::sync::atomic::AtomicUsize as StdAtomicUsize;
+use std::task::{Context, Poll};
+
+use crate::stream_buffer::{Buffer, Taken};
+
+fn flag_waker() -> (Arc<Flag>, Waker) {
+    let flag = Arc::new(Flag(AtomicBool::new(false)));
+    (flag.clone(), Waker::from(flag))
+}
+
+/// Sends `item` with a waker that records its wake-up.
+fn send_once(buffer: &Buffer<u32>, item: u32, waker: &Waker) -> Poll<Result<(), ()>> {
+    let mut item = Some(item);
+    buffer.poll_send(&mut item, &mut Context::from_waker(waker))
+}
+
+#[test]
+fn stream_send_then_finish_vs_blocking_next_loses_nothing() {
+    loom::model(|| {
+        let buffer = Arc::new(Buffer::new(1));
+        let producer = buffer.clone();
+        let t = thread::spawn(move || {
+            let (_flag, waker) = flag_waker();
+            assert_eq!(send_once(&producer, 1, &waker), Poll::Ready(Ok(())));
+            producer.finish();
+        });
+        let never = || false;
+        assert!(matches!(
+            buffer.wait_take(None, |_| (), never),
+            Ok(Taken::Item(1))
+        ));
+        assert!(matches!(
+            buffer.wait_take(None, |_| (), never),
+            Ok(Taken::Finished)
+        ));
+        t.join().unwrap();
+    });
+}
+
+#[test]
+fn stream_send_into_a_full_buffer_vs_next_wakes_the_sender() {
+    let seen = Seen::new();
+    let runs = seen.clone();
+    loom::model(move || {
+        let seen = runs.clone();
+        let buffer = Arc::new(Buffer::new(1));
+        let (_flag, first) = flag_waker();
+        assert_eq!(send_once(&buffer, 1, &first), Poll::Ready(Ok(())));
+        let producer = buffer.clone();
+        let t = thread::spawn(move || {
+            let (flag, waker) = flag_waker();
+            let mut item = Some(2);
+            let mut cx = Context::from_waker(&waker);
+            match producer.poll_send(&mut item, &mut cx) {
+                Poll::Ready(sent) => {
+                    assert_eq!(sent, Ok(()));
+                    seen.saw(0);
+                }
+                Poll::Pending => {
+                    seen.saw(1);
+                    // Backpressure: the take that made room must wake it.
+                    while !flag.0.load(Ordering::SeqCst) {
+                        thread::yield_now();
+                    }
+                    assert_eq!(producer.poll_send(&mut item, &mut cx), Poll::Ready(Ok(())));
+                }
+            }
+        });
+        assert!(matches!(
+            buffer.wait_take(None, |_| (), || false),
+            Ok(Taken::Item(1))
+        ));
+        t.join().unwrap();
+        assert!(matches!(buffer.try_take(), Some(Taken::Item(2))));
+        assert!(buffer.try_take().is_none());
+    });
+    seen.assert_all(["the send found room", "the send waited for room"]);
+}
+
+#[test]
+fn stream_send_vs_close_drops_the_item_once() {
+    let seen = Seen::new();
+    let runs = seen.clone();
+    loom::model(move || {
+        let seen = runs.clone();
+        let drops = Arc::new(StdAtomicUsize::new(0));
+        let buffer = Arc::new(Buffer::new(2));
+        let producer = buffer.clone();
+        let counted = Counted(drops.clone());
+        let t = thread::spawn(move || {
+            let (_flag, waker) = flag_waker();
+            let mut item = Some(counted);
+            let sent = producer.poll_send(&mut item, &mut Context::from_waker(&waker));
+            match sent {
+                // Refused: the item stayed with the sender.
+                Poll::Ready(Err(())) => {
+                    assert!(item.is_some());
+                    seen.saw(0);
+                }
+                Poll::Ready(Ok(())) => {
+                    assert!(item.is_none());
+                    seen.saw(1);
+                }
+                Poll::Pending => panic!("a buffer with room made a send wait"),
+            }
+            drop(item);
+        });
+        let unread = buffer.close();
+        drop(unread);
+        t.join().unwrap();
+        assert!(matches!(buffer.try_take(), Some(Taken::Closed)));
+        drop(buffer);
+        assert_eq!(drops.load(std::sync::atomic::Ordering::SeqCst), 1);
+    });
+    seen.assert_all([
+        "the send refused after the close",
+        "the item buffered, then closed",
+    ]);
+}
+
+#[test]
+fn stream_waiting_send_vs_close_fails_the_send() {
+    loom::model(|| {
+        let buffer = Arc::new(Buffer::new(1));
+        let (_flag, first) = flag_waker();
+        assert_eq!(send_once(&buffer, 1, &first), Poll::Ready(Ok(())));
+        let producer = buffer.clone();
+        let t = thread::spawn(move || {
+            let (flag, waker) = flag_waker();
+            let mut item = Some(2);
+            let mut cx = Context::from_waker(&waker);
+            if producer.poll_send(&mut item, &mut cx).is_pending() {
+                while !flag.0.load(Ordering::SeqCst) {
+                    thread::yield_now();
+                }
+            }
+            assert_eq!(producer.poll_send(&mut item, &mut cx), Poll::Ready(Err(())));
+        });
+        assert_eq!(buffer.close().len(), 1);
+        t.join().unwrap();
+    });
+}
+
+#[test]
+fn stream_finish_vs_blocking_and_async_next() {
+    loom::model(|| {
+        let buffer = Arc::new(Buffer::<u32>::new(1));
+        let settler = buffer.clone();
+        let t = thread::spawn(move || settler.finish());
+        let (flag, waker) = flag_waker();
+        match buffer.poll_take(&mut Context::from_waker(&waker), || false) {
+            Poll::Ready(taken) => assert!(matches!(taken, Ok(Taken::Finished))),
+            // The finish must wake the async consumer.
+            Poll::Pending => {
+                assert!(matches!(
+                    buffer.wait_take(None, |_| (), || false),
+                    Ok(Taken::Finished)
+                ));
+                t.join().unwrap();
+                assert!(flag.0.load(Ordering::SeqCst), "the finish woke nobody");
+                return;
+            }
+        }
+        t.join().unwrap();
+    });
+}
+
+#[test]
+fn stream_items_left_at_the_drop_of_both_ends_are_dropped_once() {
+    loom::model(|| {
+        let drops = Arc::new(StdAtomicUsize::new(0));
+        let buffer = Arc::new(Buffer::new(2));
+        let producer = buffer.clone();
+        let (one, two) = (Counted(drops.clone()), Counted(drops.clone()));
+        let t = thread::spawn(move || {
+            let (_flag, waker) = flag_waker();
+            let mut cx = Context::from_waker(&waker);
+            for item in [one, two] {
+                let mut item = Some(item);
+                let _ = producer.poll_send(&mut item, &mut cx);
+            }
+            producer.finish();
+            drop(producer);
+        });
+        // The consumer reads at most one item, then goes.
+        let read = buffer.try_take();
+        let unread = buffer.close();
+        drop((read, unread, buffer));
+        t.join().unwrap();
+        assert_eq!(drops.load(std::sync::atomic::Ordering::SeqCst), 2);
     });
 }

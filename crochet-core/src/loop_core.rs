@@ -55,6 +55,21 @@ impl LoopCore {
         ))
     }
 
+    /// Spins until `done` says yes, the wait strategy's budget is spent or
+    /// `deadline` passes, whichever comes first: only while the reactor is
+    /// awake, and only if no other caller spins on this loop.
+    #[cfg(not(all(test, crochet_loom)))]
+    pub(crate) fn spin(&self, deadline: Option<std::time::Instant>, done: impl Fn() -> bool) {
+        let mut budget = self.wait_strategy().budget();
+        if let Some(deadline) = deadline {
+            budget = budget.min(deadline.saturating_duration_since(std::time::Instant::now()));
+        }
+        if !budget.is_zero() && !done() {
+            self.spinners
+                .spin_until(budget, || self.reactor.is_awake(), done);
+        }
+    }
+
     /// Whether this is a process made by `fork()` after the loop started,
     /// where the reactor thread does not exist. A system call: checked once
     /// per submit, and by a wait only before it parks.

@@ -194,18 +194,8 @@ impl<T> Slot<T> {
     /// deadline passes, whichever comes first.
     #[cfg(not(all(test, crochet_loom)))]
     fn spin(&self, deadline: Option<Instant>) {
-        let mut budget = self.core.wait_strategy().budget();
-        if let Some(deadline) = deadline {
-            budget = budget.min(deadline.saturating_duration_since(Instant::now()));
-        }
-        if !budget.is_zero() && !self.resolved.load(Ordering::Acquire) {
-            let core = &self.core;
-            core.spinners.spin_until(
-                budget,
-                || core.reactor.is_awake(),
-                || self.resolved.load(Ordering::Acquire),
-            );
-        }
+        self.core
+            .spin(deadline, || self.resolved.load(Ordering::Acquire));
     }
 
     /// Takes the outcome if it is known, without blocking.

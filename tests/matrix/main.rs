@@ -15,6 +15,7 @@ mod running;
 mod runtime;
 mod shutdown;
 mod stash;
+mod stream;
 mod unhandled;
 mod waiting;
 
@@ -87,6 +88,19 @@ crochet_test_support::stamp_suite! {
     runtime::result_is_awaited_from_a_plain_executor,
     runtime::dropped_await_loses_nothing,
     runtime::cancel_and_shutdown_wake_an_awaiting_task,
+    stream::stream_items_arrive_in_order_then_the_end_for_every_read,
+    stream::stream_producer_never_read_stops_at_capacity,
+    stream::stream_read_that_timed_out_loses_nothing,
+    stream::stream_producer_panic_reaches_every_later_read_after_its_items,
+    stream::stream_producer_panic_is_reported_once_unless_a_read_saw_it,
+    stream::stream_dropped_midway_drops_its_producer_on_the_reactor_after_the_token,
+    stream::stream_cancel_drops_unread_items_and_later_reads_are_cancelled,
+    stream::stream_read_blocked_at_shutdown_is_released,
+    stream::stream_of_chunks_reads_to_the_end_through_into_reader,
+    stream::stream_reader_read_that_times_out_is_timed_out_and_loses_nothing,
+    stream::stream_iter_timeout_ends_after_the_last_item_or_the_first_error,
+    stream::stream_is_awaited_from_a_task_of_another_runtime,
+    stream::stream_try_next_never_blocks_and_blocking_reads_are_refused_on_the_reactor,
     model::random_operations_match_the_model,
     model::second_shutdown_returns_after_every_pending_result_failed,
 }

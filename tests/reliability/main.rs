@@ -16,6 +16,7 @@ mod bad_input;
 mod faults;
 mod load;
 mod stash_safety;
+mod streams;
 
 crochet_test_support::stamp_suite! {
     load::random_mix_of_calls_loses_nothing,
@@ -35,4 +36,5 @@ crochet_test_support::stamp_suite! {
     bad_input::huge_timeouts_do_not_overflow,
     bad_input::huge_spin_budget_still_honours_timeouts,
     bad_input::zero_timeout_races_lose_nothing,
+    streams::streams_dropped_at_random_points_drop_every_producer_once_on_the_reactor,
 }
