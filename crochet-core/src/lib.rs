@@ -85,6 +85,8 @@ mod unhandled;
 pub use unhandled::{reset_unhandled_error_hook, set_unhandled_error_hook};
 
 mod settle;
+// The canceller, given with work and run after it was cancelled.
+mod canceller;
 
 mod block_on;
 mod owned_reactor;
@@ -106,7 +108,16 @@ mod work;
 
 mod event_loop;
 pub use event_loop::{EventLoop, ShutdownGuard};
+// The middle layer: values kept on the reactor, work with a canceller, and
+// the wait that cancels on timeout (each adds to `EventLoop` or
+// `EventualResult` in its own file).
+mod bound;
+mod bound_access;
+pub use bound::Bound;
+pub use bound_access::{BoundMut, BoundRef};
 mod global;
+mod wait_or_cancel;
+mod with_canceller;
 pub use global::default_loop;
 mod builtin;
 pub use builtin::{setup, start};
