@@ -134,7 +134,11 @@ impl EventLoop {
 
 impl<T: Send + Sync + 'static> Bound<T> {
     /// Puts `value` in a cell and starts its keeper; runs on the reactor.
-    fn keep(event_loop: EventLoop, value: T, location: &'static Location<'static>) -> Bound<T> {
+    pub(crate) fn keep(
+        event_loop: EventLoop,
+        value: T,
+        location: &'static Location<'static>,
+    ) -> Bound<T> {
         let cell = Arc::new(Cell::new(value));
         let keeper = cell.clone().keeper();
         // If the loop stopped meanwhile, the closure is dropped unrun here,

@@ -53,6 +53,7 @@
 // API, from every layer, in one public place.
 
 pub use crate::block_on::block_on;
+pub use crate::blocking_io::{PollRead, PollWrite};
 pub use crate::global::GlobalLoop;
 pub use crate::owned_reactor::OwnedReactor;
 pub use crate::reactor_thread::{ReactorThread, StopSignal};
