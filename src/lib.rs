@@ -133,9 +133,9 @@
 
 pub use crochet_core::{
     default_loop, reset_unhandled_error_hook, retrieve_result, set_stash_capacity,
-    set_stash_time_to_live, set_unhandled_error_hook, setup, start, Bound, BoundMut, BoundRef,
-    CancellationToken, Error, EventLoop, EventualResult, Failure, LoopId, ResultExt, ShutdownGuard,
-    StashFull, StashId, WaitForCancellation, WaitStrategy, WorkError,
+    set_stash_time_to_live, set_unhandled_error_hook, setup, start, BlockingIo, Bound, BoundMut,
+    BoundRef, CancellationToken, Error, EventLoop, EventualResult, Failure, LoopId, ResultExt,
+    ShutdownGuard, StashFull, StashId, WaitForCancellation, WaitStrategy, WorkError,
 };
 
 /// The adapter API: what a crate needs to run crochet's work on a runtime

@@ -96,9 +96,13 @@ where
                 if let Err(message) = dropped {
                     guard.fail(message);
                 }
-                // The canceller runs after the drop, and only after a
-                // cancel: a stopping reactor is not waited for.
+                // The canceller runs after the drop (of the closure too,
+                // if it never ran), and only after a cancel: a stopping
+                // reactor is not waited for.
                 if let Some(canceller) = canceller {
+                    if let Err(message) = catch_panic(move || drop(start)) {
+                        guard.fail(message);
+                    }
                     if guard.slot.was_cancelled() {
                         canceller.run(guard.slot.location).await;
                     }
