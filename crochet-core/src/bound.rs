@@ -218,7 +218,7 @@ impl<T: Send + Sync + 'static> Bound<T> {
     /// use std::time::Duration;
     ///
     /// let reactor = crochet_core::setup();
-    /// let bound = reactor.bind(|| async { () }).wait(Duration::from_secs(5)).unwrap();
+    /// let bound = reactor.bind(|| async {}).wait(Duration::from_secs(5)).unwrap();
     /// let (cleaned, cleanup) = std::sync::mpsc::channel();
     /// let slow = bound.call_with_canceller(
     ///     |_| std::future::pending::<()>(),

@@ -11,7 +11,10 @@
 //! It has two boundaries. The root holds what applications use: `setup`,
 //! `start`, [`EventLoop`], [`EventualResult`], [`Error`] and its friends,
 //! the stash, the hooks, [`WaitStrategy`], [`CancellationToken`] and the
-//! opaque [`LoopId`]. The [`reactor`] module holds what only adapter
+//! opaque [`LoopId`], and the middle layer: [`Bound`] (a value kept on the
+//! reactor, with [`BoundRef`] and [`BoundMut`]), [`BlockingIo`] (blocking
+//! `Read`/`Write` over async I/O) and the cancellers of
+//! [`EventLoop::run_in_reactor_with_canceller`]. The [`reactor`] module holds what only adapter
 //! authors need: adapters for tokio, smol and async-std implement
 //! [`reactor::Reactor`] in a few lines each.
 //!
@@ -46,7 +49,8 @@
 //    (`LoopId`, `StashId`), `thread_mark`
 //    (which loop the calling thread belongs to), `cancel` (the token).
 // 2. Failures: `error`, then `unhandled` (the report of failures nobody
-//    saw).
+//    saw), then `canceller` (cleanup after a cancel, whose panics are
+//    reported).
 // 3. `settle`: a slot of any type as the layers below the slot see it
 //    (`Settle`, `By`, `release`).
 // 4. What a reactor sees: `registry` (pending results, held weakly),
@@ -59,7 +63,11 @@
 //    holds `EventualResult::stash`).
 // 7. `work`: the future that carries one piece of work on the reactor.
 // 8. `event_loop` (`EventLoop`), `global` (the process-wide loops),
-//    `builtin` (the built-in reactor).
+//    `builtin` (the built-in reactor); then the middle layer, each file
+//    adding to `EventLoop` or `EventualResult`: `bound_access` (the access
+//    rules of a kept value and its keeper; it uses only `sync`), `bound`
+//    (`Bound`, `bind`), `wait_or_cancel`, `with_canceller` and
+//    `blocking_io` (`BlockingIo`, `PollRead`, `PollWrite`).
 // 9. `reactor`: the public adapter API, which only gathers names from the
 //    layers above; nothing imports it.
 //

@@ -12,6 +12,8 @@
 //! [`GlobalLoop`]; [`block_on`] drives a reactor thread's main future, and
 //! [`until_done`] lets an executor finish the tasks left at the stop.
 //! [`is_marked`] tells whether the calling thread is a loop's.
+//! [`PollRead`] and [`PollWrite`] are how an adapter's wrapper polls its
+//! runtime's I/O objects for [`BlockingIo`](crate::BlockingIo).
 //!
 //! # Examples
 //!

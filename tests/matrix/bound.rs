@@ -37,7 +37,7 @@ pub fn bound_value_is_made_on_the_reactor_and_used_by_calls<R: Runtime>() {
 
 pub fn bound_calls_run_concurrently<R: Runtime>() {
     let fx = Fixture::<R>::new();
-    let bound = fx.bind(|| async { () }).wait(LONG).unwrap();
+    let bound = fx.bind(|| async {}).wait(LONG).unwrap();
     let (open, gated) = gate::<u32>();
     // The first call waits for a signal only the second one sends: they
     // finish only if they overlap.
