@@ -339,8 +339,29 @@ impl<S: Send + 'static> fmt::Debug for BlockingIo<S> {
     }
 }
 
-/// A crochet error as an `io::Error`: `TimedOut` for a timeout, and the
-/// crochet error as the source in every case.
+/// A crochet error as an `io::Error`, as [`BlockingIo`] returns them: of
+/// kind [`TimedOut`](io::ErrorKind::TimedOut) for [`Error::Timeout`],
+/// [`Other`](io::ErrorKind::Other) for the rest, and the crochet error as
+/// the [`source`](std::error::Error::source) in every case. So `?` works
+/// on crochet's results in functions that return `io::Result`.
+///
+/// # Examples
+///
+/// ```
+/// use std::io;
+/// use crochet_core::Error;
+///
+/// let err = io::Error::from(Error::Timeout);
+/// assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+/// let source = std::error::Error::source(&err).unwrap();
+/// assert_eq!(source.downcast_ref::<Error>(), Some(&Error::Timeout));
+/// ```
+impl From<Error> for io::Error {
+    fn from(error: Error) -> io::Error {
+        io_error(error)
+    }
+}
+
 fn io_error(error: Error) -> io::Error {
     let kind = match error {
         Error::Timeout => io::ErrorKind::TimedOut,
@@ -355,7 +376,8 @@ struct ReactorIo(Error);
 
 impl fmt::Display for ReactorIo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "blocking I/O on the reactor failed: {}", self.0)
+        // The crochet error says it all; it is also the source.
+        fmt::Display::fmt(&self.0, f)
     }
 }
 
