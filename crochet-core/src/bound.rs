@@ -23,7 +23,10 @@ use crate::eventual::EventualResult;
 ///   ([`BoundRef`]); calls run concurrently with each other.
 /// - [`call_mut`](Self::call_mut) runs one with exclusive access
 ///   ([`BoundMut`]): one at a time, never during a `call`.
-/// - Access is granted in the order the calls were submitted.
+/// - Access is granted in the order the calls were submitted, and lasts
+///   as long as its guard: move the guard into the `async move` block to
+///   hold it while the future runs (a closure written `|_| ..` gives the
+///   access back before its future starts).
 /// - Cancelling a call (or a timed-out [`wait_for`](Self::wait_for))
 ///   drops its future on the reactor and gives its access back; the other
 ///   calls go on. A panic in a call is that call's
@@ -251,7 +254,10 @@ impl<T: Send + Sync + 'static> Bound<T> {
     /// let bound = reactor.bind(|| async { 0_u8 }).wait(Duration::from_secs(5)).unwrap();
     /// let (cleaned, cleanup) = std::sync::mpsc::channel();
     /// let slow = bound.call_mut_with_canceller(
-    ///     |_| std::future::pending::<()>(),
+    ///     |n| async move {
+    ///         let _holding = n;
+    ///         std::future::pending::<()>().await
+    ///     },
     ///     move || async move { cleaned.send(()).unwrap() },
     /// );
     /// slow.cancel();

@@ -41,8 +41,15 @@ pub fn bound_calls_run_concurrently<R: Runtime>() {
     let (open, gated) = gate::<u32>();
     // The first call waits for a signal only the second one sends: they
     // finish only if they overlap.
-    let waiting = bound.call(move |_| gated);
-    let sending = bound.call(move |_| async move { open.send(9).is_ok() });
+    // Each holds its shared access while it runs.
+    let waiting = bound.call(move |v| async move {
+        let _v = v;
+        gated.await
+    });
+    let sending = bound.call(move |v| async move {
+        let _v = v;
+        open.send(9).is_ok()
+    });
     assert_eq!(sending.wait(LONG), Ok(true));
     assert_eq!(waiting.wait(LONG), Ok(9));
 }
@@ -52,7 +59,11 @@ pub fn call_mut_is_exclusive_and_in_submission_order<R: Runtime>() {
     let bound: Bound<Vec<u32>> = fx.bind(|| async { Vec::new() }).wait(LONG).unwrap();
     // A shared call holds the value: every later call waits behind it.
     let (open, gated) = gate::<()>();
-    let holding = bound.call(move |_| gated);
+    // The access lasts as long as its guard: the future holds it.
+    let holding = bound.call(move |log| async move {
+        let _log = log;
+        gated.await
+    });
     let pushes: Vec<_> = (0..20)
         .map(|i| bound.call_mut(move |mut log| async move { log.push(i) }))
         .collect();
@@ -86,7 +97,8 @@ pub fn cancelling_a_call_drops_it_and_releases_its_access<R: Runtime>() {
     let bound = fx.bind(|| async { 0_u32 }).wait(LONG).unwrap();
     let (probe, report) = probe::<R>();
     let (started, running) = mpsc::channel();
-    let stuck = bound.call_mut(move |_n| async move {
+    let stuck = bound.call_mut(move |n| async move {
+        let _n = n;
         let _probe = probe;
         started.send(()).unwrap();
         std::future::pending::<()>().await
@@ -105,7 +117,10 @@ pub fn cancelling_a_call_drops_it_and_releases_its_access<R: Runtime>() {
     assert_eq!(next.wait(LONG), Ok(1));
     assert_eq!(queued.wait(LONG), Err(Error::Cancelled));
     // A timed-out wait_for cancels its call too.
-    let slow = bound.wait_for(SHORT, |_| std::future::pending::<()>());
+    let slow = bound.wait_for(SHORT, |n| async move {
+        let _n = n;
+        std::future::pending::<()>().await
+    });
     assert_eq!(slow, Err(Error::Timeout));
     assert_eq!(bound.call_mut(|n| async move { *n }).wait(LONG), Ok(1));
 }
@@ -136,7 +151,10 @@ pub fn shutdown_fails_blocked_and_later_calls<R: Runtime>() {
     let waiter = {
         let bound = bound.clone();
         thread::spawn(move || {
-            let blocked = bound.call(|_| std::future::pending::<()>());
+            let blocked = bound.call(|v| async move {
+                let _v = v;
+                std::future::pending::<()>().await
+            });
             waiting.send(()).unwrap();
             blocked.wait(LONG * 4)
         })
