@@ -229,8 +229,8 @@ impl<T> Slot<T> {
         self.resolved.load(Ordering::Acquire)
     }
 
-    // Canceller (see `canceller.rs`): whether the outcome is a cancel.
-    /// Whether the work was cancelled (not stopped by a shutdown, not done).
+    /// Whether the work was cancelled (not stopped by a shutdown, not
+    /// done): the condition of running its canceller (`canceller.rs`).
     pub(crate) fn was_cancelled(&self) -> bool {
         matches!(lock(&self.state).outcome, Outcome::Failed(Error::Cancelled))
     }

@@ -23,7 +23,9 @@ impl EventLoop {
     /// (`cancel_token().cancel_query()`). It runs once, on the reactor,
     /// never when the work finished (with a value or a panic), never on
     /// the caller's thread; if the reactor stops first, it is dropped
-    /// unrun. A panic in it is reported as unhandled.
+    /// unrun. A panic in it is reported as unhandled. Nothing times it
+    /// out: keep it short (bound it with the runtime's timer if it talks
+    /// to a server), since the work's task lasts until it ends.
     ///
     /// # Examples
     ///
