@@ -11,7 +11,9 @@ use crochet::Error;
 use futures::future::{BoxFuture, FutureExt};
 
 use crochet_test_support::fixture::{Fixture, Runtime};
-use crochet_test_support::helpers::{assert_panicked, fail, gate, panic_message, LONG, SHORT};
+use crochet_test_support::helpers::{
+    assert_panicked, eventually, fail, gate, panic_message, reports, LONG, SHORT,
+};
 
 /// What a canceller saw when it ran.
 #[derive(Debug)]
@@ -188,6 +190,28 @@ pub fn canceller_runs_after_a_cancelled_bound_call<R: Runtime>() {
     assert_ran_once_on_the_reactor(&runs);
     // The access was given back before the canceller ran.
     assert_eq!(bound.call_mut(|n| async move { *n }).wait(LONG), Ok(0));
+}
+
+pub fn a_panicking_canceller_is_reported_once_and_the_reactor_goes_on<R: Runtime>() {
+    let fx = Fixture::<R>::new();
+    let message = panic_message::<R>("canceller-panics");
+    let thrown = message.clone();
+    let (started, starts) = mpsc::channel();
+    let result = fx.run_in_reactor_with_canceller(
+        move || async move {
+            started.send(()).unwrap();
+            std::future::pending::<()>().await
+        },
+        move || async move { fail::<()>(thrown) },
+    );
+    starts.recv_timeout(LONG).unwrap();
+    result.cancel();
+    assert_eq!(result.wait(LONG), Err(Error::Cancelled));
+    eventually("the canceller's panic is reported", || {
+        reports(&message) == 1
+    });
+    assert_eq!(fx.wait_for(LONG, || async { 1 }), Ok(1), "the reactor died");
+    assert_eq!(reports(&message), 1);
 }
 
 pub fn wait_or_cancel_returns_a_value_that_won_the_race<R: Runtime>() {

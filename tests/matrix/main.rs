@@ -104,6 +104,7 @@ crochet_test_support::stamp_suite! {
     canceller::canceller_runs_after_a_wait_for_timeout,
     canceller::canceller_never_runs_after_the_work_finished,
     canceller::canceller_runs_after_a_cancelled_bound_call,
+    canceller::a_panicking_canceller_is_reported_once_and_the_reactor_goes_on,
     canceller::wait_or_cancel_returns_a_value_that_won_the_race,
     blocking_io::blocking_io_reads_a_stream_to_the_end,
     blocking_io::blocking_io_read_times_out_and_loses_nothing,
