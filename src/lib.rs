@@ -139,9 +139,10 @@
 
 pub use crochet_core::{
     default_loop, reset_unhandled_error_hook, retrieve_result, set_stash_capacity,
-    set_stash_time_to_live, set_unhandled_error_hook, setup, start, CancellationToken, Error,
-    EventLoop, EventualResult, EventualStream, Failure, LoopId, ResultExt, ShutdownGuard,
-    StashFull, StashId, StreamReader, StreamSender, WaitForCancellation, WaitStrategy, WorkError,
+    set_stash_time_to_live, set_unhandled_error_hook, setup, start, BlockingIo, Bound, BoundMut,
+    BoundRef, CancellationToken, Error, EventLoop, EventualResult, EventualStream, Failure, LoopId,
+    ResultExt, ShutdownGuard, StashFull, StashId, StreamReader, StreamSender, WaitForCancellation,
+    WaitStrategy, WorkError,
 };
 
 /// The adapter API: what a crate needs to run crochet's work on a runtime

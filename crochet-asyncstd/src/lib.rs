@@ -111,6 +111,9 @@ use crochet_core::EventLoop;
 
 // The `Reactor`: an executor on a dedicated thread, inside an async-std task.
 mod reactor;
+
+// Blocking `Read`/`Write` over the runtime's async I/O.
+pub mod io;
 use reactor::start_owned;
 
 /// The process-wide async-std loop: the first call starts it on a dedicated

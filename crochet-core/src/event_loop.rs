@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cancel::CancellationToken;
+use crate::canceller::Canceller;
 use crate::error::Error;
 use crate::eventual::EventualResult;
 use crate::id::LoopId;
@@ -130,7 +131,7 @@ impl EventLoop {
         Fut: Future + Send + 'static,
         Fut::Output: Send + 'static,
     {
-        self.submit(Location::caller(), None, f)
+        self.submit(Location::caller(), None, None, f)
     }
 
     /// As [`run_in_reactor`](Self::run_in_reactor), and hands `f` the
@@ -168,7 +169,7 @@ impl EventLoop {
     {
         let token = CancellationToken::new();
         let theirs = token.clone();
-        self.submit(Location::caller(), Some(token), move || f(theirs))
+        self.submit(Location::caller(), Some(token), None, move || f(theirs))
     }
 
     /// Runs the plain closure `f` on the reactor thread (Twisted's
@@ -189,7 +190,9 @@ impl EventLoop {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        self.submit(Location::caller(), None, move || std::future::ready(f()))
+        self.submit(Location::caller(), None, None, move || {
+            std::future::ready(f())
+        })
     }
 
     /// Runs `f` as [`run_in_reactor`](Self::run_in_reactor) does and waits
@@ -226,7 +229,7 @@ impl EventLoop {
         if self.is_reactor_thread() {
             return Err(Error::WaitInReactorThread);
         }
-        let result = self.submit(Location::caller(), None, f);
+        let result = self.submit(Location::caller(), None, None, f);
         match result.wait_off_reactor(timeout) {
             Err(Error::Timeout) if !result.cancel_now() => result.try_wait(),
             outcome => outcome,
@@ -326,10 +329,11 @@ impl EventLoop {
     }
 
     /// Registers the work, then spawns it (or fails it if the loop stopped).
-    fn submit<T, Fut>(
+    pub(crate) fn submit<T, Fut>(
         &self,
         location: &'static Location<'static>,
         token: Option<CancellationToken>,
+        canceller: Option<Canceller>,
         start: impl FnOnce() -> Fut + Send + 'static,
     ) -> EventualResult<T>
     where
@@ -347,7 +351,7 @@ impl EventLoop {
             return EventualResult::new(slot);
         };
         let settle: Arc<dyn Settle> = slot.clone();
-        let work = work::work(slot.clone(), key, token, start);
+        let work = work::work(slot.clone(), key, token, canceller, start);
         core.reactor.spawn(Task::new(work, settle, core.id));
         EventualResult::new(slot)
     }

@@ -12,7 +12,10 @@
 //! `start`, [`EventLoop`], [`EventualResult`], the streams of results
 //! ([`EventualStream`], [`StreamSender`], [`StreamReader`]), [`Error`] and its friends,
 //! the stash, the hooks, [`WaitStrategy`], [`CancellationToken`] and the
-//! opaque [`LoopId`]. The [`reactor`] module holds what only adapter
+//! opaque [`LoopId`], and the middle layer: [`Bound`] (a value kept on the
+//! reactor, with [`BoundRef`] and [`BoundMut`]), [`BlockingIo`] (blocking
+//! `Read`/`Write` over async I/O) and the cancellers of
+//! [`EventLoop::run_in_reactor_with_canceller`]. The [`reactor`] module holds what only adapter
 //! authors need: adapters for tokio, smol and async-std implement
 //! [`reactor::Reactor`] in a few lines each.
 //!
@@ -47,7 +50,8 @@
 //    (`LoopId`, `StashId`), `thread_mark`
 //    (which loop the calling thread belongs to), `cancel` (the token).
 // 2. Failures: `error`, then `unhandled` (the report of failures nobody
-//    saw).
+//    saw), then `canceller` (cleanup after a cancel, whose panics are
+//    reported).
 // 3. `settle`: a slot of any type as the layers below the slot see it
 //    (`Settle`, `By`, `release`).
 // 4. What a reactor sees: `registry` (pending results, held weakly),
@@ -60,8 +64,13 @@
 //    holds `EventualResult::stash`).
 // 7. `work`: the future that carries one piece of work on the reactor.
 // 8. `event_loop` (`EventLoop`), `global` (the process-wide loops),
-//    `builtin` (the built-in reactor), then `stream_buffer` (a stream's
-//    bounded buffer) and `stream` (`EventLoop::stream` and its handles).
+//    `builtin` (the built-in reactor); then the middle layer, each file
+//    adding to `EventLoop` or `EventualResult`: `bound_access` (the access
+//    rules of a kept value and its keeper; it uses only `sync`), `bound`
+//    (`Bound`, `bind`), `wait_or_cancel`, `with_canceller` and
+//    `blocking_io` (`BlockingIo`, `PollRead`, `PollWrite`), `stream_buffer`
+//    (a stream's bounded buffer) and `stream` (`EventLoop::stream` and its
+//    handles).
 // 9. `reactor`: the public adapter API, which only gathers names from the
 //    layers above; nothing imports it.
 //
@@ -87,6 +96,8 @@ mod unhandled;
 pub use unhandled::{reset_unhandled_error_hook, set_unhandled_error_hook};
 
 mod settle;
+// The canceller, given with work and run after it was cancelled.
+mod canceller;
 
 mod block_on;
 mod owned_reactor;
@@ -109,7 +120,18 @@ mod work;
 
 mod event_loop;
 pub use event_loop::{EventLoop, ShutdownGuard};
+// The middle layer: values kept on the reactor, work with a canceller, and
+// the wait that cancels on timeout (each adds to `EventLoop` or
+// `EventualResult` in its own file).
+mod bound;
+mod bound_access;
+pub use bound::Bound;
+pub use bound_access::{BoundMut, BoundRef};
+mod blocking_io;
 mod global;
+mod wait_or_cancel;
+mod with_canceller;
+pub use blocking_io::BlockingIo;
 pub use global::default_loop;
 mod builtin;
 pub use builtin::{setup, start};

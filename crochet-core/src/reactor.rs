@@ -12,6 +12,8 @@
 //! [`GlobalLoop`]; [`block_on`] drives a reactor thread's main future, and
 //! [`until_done`] lets an executor finish the tasks left at the stop.
 //! [`is_marked`] tells whether the calling thread is a loop's.
+//! [`PollRead`] and [`PollWrite`] are how an adapter's wrapper polls its
+//! runtime's I/O objects for [`BlockingIo`](crate::BlockingIo).
 //!
 //! # Examples
 //!
@@ -53,6 +55,7 @@
 // API, from every layer, in one public place.
 
 pub use crate::block_on::block_on;
+pub use crate::blocking_io::{PollRead, PollWrite};
 pub use crate::global::GlobalLoop;
 pub use crate::owned_reactor::OwnedReactor;
 pub use crate::reactor_thread::{ReactorThread, StopSignal};

@@ -222,6 +222,12 @@ impl<T> Slot<T> {
         self.resolved.load(Ordering::Acquire)
     }
 
+    /// Whether the work was cancelled (not stopped by a shutdown, not
+    /// done): the condition of running its canceller (`canceller.rs`).
+    pub(crate) fn was_cancelled(&self) -> bool {
+        matches!(lock(&self.state).outcome, Outcome::Failed(Error::Cancelled))
+    }
+
     /// The panic of the work, if it panicked; counts as seeing it.
     pub(crate) fn original_failure(&self) -> Option<Failure> {
         let mut state = lock(&self.state);

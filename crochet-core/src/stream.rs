@@ -13,12 +13,14 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::future::{poll_fn, Future};
 use std::io;
+use std::panic::Location;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use crate::cancel::CancellationToken;
+use crate::canceller::Canceller;
 use crate::error::{catch_panic, Error, Failure};
 use crate::event_loop::EventLoop;
 use crate::eventual::EventualResult;
@@ -61,18 +63,83 @@ impl EventLoop {
         F: FnOnce(StreamSender<T>) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
+        self.open_stream(Location::caller(), capacity, produce, None)
+    }
+
+    /// As [`stream`](Self::stream), with a canceller: `cancel` runs on the
+    /// reactor once the stream was cancelled or dropped before its producer
+    /// finished, after the producer's future was dropped (never when the
+    /// producer finished); see
+    /// [`run_in_reactor_with_canceller`](Self::run_in_reactor_with_canceller).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let reactor = crochet_core::setup();
+    /// let (cleaned, cleanup) = std::sync::mpsc::channel();
+    /// let rows = reactor.stream_with_canceller(
+    ///     1,
+    ///     |sender| async move {
+    ///         for row in 0.. {
+    ///             if sender.send(row).await.is_err() {
+    ///                 return;
+    ///             }
+    ///         }
+    ///     },
+    ///     move || async move { cleaned.send("query cancelled").unwrap() },
+    /// );
+    /// drop(rows);
+    /// assert_eq!(cleanup.recv_timeout(Duration::from_secs(5)), Ok("query cancelled"));
+    /// ```
+    #[track_caller]
+    pub fn stream_with_canceller<T, F, Fut, C, CFut>(
+        &self,
+        capacity: usize,
+        produce: F,
+        cancel: C,
+    ) -> EventualStream<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(StreamSender<T>) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+        C: FnOnce() -> CFut + Send + 'static,
+        CFut: Future<Output = ()> + Send + 'static,
+    {
+        self.open_stream(
+            Location::caller(),
+            capacity,
+            produce,
+            Some(Canceller::new(cancel)),
+        )
+    }
+
+    fn open_stream<T, F, Fut>(
+        &self,
+        location: &'static Location<'static>,
+        capacity: usize,
+        produce: F,
+        canceller: Option<Canceller>,
+    ) -> EventualStream<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(StreamSender<T>) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
         let buffer = Arc::new(Buffer::new(capacity));
         let theirs = buffer.clone();
-        // CANCELLER: the one place where a stream hands its producer to the
-        // core. A canceller given with a stream goes along with the work
-        // submitted here, so that it runs on the reactor after a cancelled
-        // or dropped stream's producer future is dropped (and never when
-        // the producer finished); `EventualStream::cancel` and the stream's
-        // drop both cancel this very work.
-        let mut producer = self.run_in_reactor_with_token(move |token| {
+        // The one place where a stream hands its producer to the core: the
+        // canceller goes along with the work, so it runs on the reactor after
+        // a cancelled or dropped stream's producer future is dropped, and
+        // never when the producer finished; `EventualStream::cancel` and the
+        // stream's drop both cancel this very work.
+        let token = CancellationToken::new();
+        let theirs_token = token.clone();
+        let mut producer = self.submit(location, Some(token), canceller, move || {
             produce(StreamSender {
                 buffer: theirs,
-                token,
+                token: theirs_token,
             })
         });
         // The work's outcome marks the buffer finished, whoever settles it

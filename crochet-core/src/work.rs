@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::task::Poll;
 
 use crate::cancel::CancellationToken;
+use crate::canceller::Canceller;
 use crate::error::{catch_panic, Error, Failure};
 use crate::registry::Key;
 use crate::settle::By;
@@ -30,6 +31,7 @@ pub(crate) fn work<T, Fut>(
     slot: Arc<Slot<T>>,
     key: Key,
     token: Option<CancellationToken>,
+    canceller: Option<Canceller>,
     start: impl FnOnce() -> Fut + Send + 'static,
 ) -> impl Future<Output = ()> + Send + 'static
 where
@@ -93,6 +95,17 @@ where
             (None, dropped) => {
                 if let Err(message) = dropped {
                     guard.fail(message);
+                }
+                // The canceller runs after the drop (of the closure too,
+                // if it never ran), and only after a cancel: a stopping
+                // reactor is not waited for.
+                if let Some(canceller) = canceller {
+                    if let Err(message) = catch_panic(move || drop(start)) {
+                        guard.fail(message);
+                    }
+                    if guard.slot.was_cancelled() {
+                        canceller.run(guard.slot.location).await;
+                    }
                 }
             }
         }

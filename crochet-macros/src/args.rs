@@ -1,7 +1,7 @@
 //! The arguments of the attributes: `timeout`, `runtime` and `event_loop`.
 
 use proc_macro2::{Span, TokenStream};
-use quote::quote_spanned;
+use quote::{quote_spanned, ToTokens};
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, Ident, Lit, LitStr};
@@ -29,6 +29,9 @@ pub(crate) struct Args {
     /// An expression of type `Duration`; only `#[wait_for]` has one.
     pub(crate) timeout: Option<TokenStream>,
     pub(crate) source: LoopSource,
+    /// The canceller's expression, evaluated on each call: a closure that
+    /// makes the cleanup's future.
+    pub(crate) canceller: Option<Box<Expr>>,
 }
 
 /// Where the work goes.
@@ -55,6 +58,7 @@ impl Args {
         let mut timeout = None;
         let mut runtime = None;
         let mut event_loop = None;
+        let mut canceller = None;
         let parser = syn::meta::parser(|meta| {
             if meta.path.is_ident("timeout") {
                 if kind == Kind::RunInReactor {
@@ -70,10 +74,13 @@ impl Args {
             } else if meta.path.is_ident("event_loop") {
                 let expr: Expr = meta.value()?.parse()?;
                 set_once(&meta, &mut event_loop, Box::new(expr))
+            } else if meta.path.is_ident("canceller") {
+                let expr: Expr = meta.value()?.parse()?;
+                set_once(&meta, &mut canceller, Box::new(expr))
             } else {
                 let expected = match kind {
-                    Kind::WaitFor => "`timeout`, `runtime` or `event_loop`",
-                    Kind::RunInReactor => "`runtime` or `event_loop`",
+                    Kind::WaitFor => "`timeout`, `runtime`, `event_loop` or `canceller`",
+                    Kind::RunInReactor => "`runtime`, `event_loop` or `canceller`",
                 };
                 Err(meta.error(format_args!(
                     "unknown argument of {}: expected {expected}",
@@ -101,7 +108,24 @@ impl Args {
                  #[wait_for(timeout = <a Duration expression>)]",
             ));
         }
-        Ok(Args { timeout, source })
+        Ok(Args {
+            timeout,
+            source,
+            canceller,
+        })
+    }
+
+    /// The expressions of the user's that are evaluated in the function:
+    /// they may use its arguments.
+    pub(crate) fn expressions(&self) -> Vec<TokenStream> {
+        let mut expressions: Vec<TokenStream> = self.timeout.iter().cloned().collect();
+        if let LoopSource::Expr(expr) = &self.source {
+            expressions.push(expr.to_token_stream());
+        }
+        if let Some(canceller) = &self.canceller {
+            expressions.push(canceller.to_token_stream());
+        }
+        expressions
     }
 }
 

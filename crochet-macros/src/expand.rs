@@ -45,15 +45,24 @@ pub(crate) fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> TokenS
 
 /// Both functions.
 fn generate(kind: Kind, args: &Args, function: &Function) -> TokenStream {
-    let original = original(function);
+    let original = original(args, function);
     let blocking = blocking(kind, args, function);
     quote! { #blocking #original }
 }
 
 /// The `async fn` as written, renamed `<name>_async`, with a doc comment of
 /// its own (the user's doc comment describes the blocking function).
-fn original(function: &Function) -> TokenStream {
+fn original(args: &Args, function: &Function) -> TokenStream {
     let mut item = function.item.clone();
+    // An argument that only the attribute uses (`timeout = timeout`) is
+    // unused by the body: the `async fn` marks it used, so that it does
+    // not warn.
+    let used = args.expressions();
+    for name in argument_names(&item).into_iter().rev() {
+        if used.iter().any(|expr| mentions(expr.clone(), &name)) {
+            item.block.stmts.insert(0, parse_quote!(let _ = &#name;));
+        }
+    }
     let name = &item.sig.ident;
     let doc = format!(
         " The `async fn` behind `{name}`, as written: await it on a runtime that can drive \
@@ -133,8 +142,14 @@ fn blocking(kind: Kind, args: &Args, function: &Function) -> TokenStream {
         #[allow(unreachable_code, deprecated)]
         let #work_name = #work_closure;
     };
-    let submit = match (kind, &args.timeout) {
-        (Kind::WaitFor, Some(timeout)) => {
+    // The canceller is evaluated before the work takes the arguments.
+    let canceller_name = Ident::new("__crochet_canceller", Span::mixed_site());
+    let canceller = args
+        .canceller
+        .as_ref()
+        .map(|canceller| quote_spanned! {canceller.span()=> let #canceller_name = #canceller; });
+    let submit = match (kind, &args.timeout, &canceller) {
+        (Kind::WaitFor, Some(timeout), None) => {
             let timeout_name = Ident::new("__crochet_timeout", Span::mixed_site());
             quote! {
                 let #timeout_name: ::core::time::Duration = #timeout;
@@ -143,6 +158,24 @@ fn blocking(kind: Kind, args: &Args, function: &Function) -> TokenStream {
                 let #result #annotation = #event_loop.wait_for(#timeout_name, #work_name);
             }
         }
+        (Kind::WaitFor, Some(timeout), Some(canceller)) => {
+            let timeout_name = Ident::new("__crochet_timeout", Span::mixed_site());
+            quote! {
+                let #timeout_name: ::core::time::Duration = #timeout;
+                #loop_setup
+                #canceller
+                #work
+                let #result #annotation = #event_loop.wait_for_with_canceller(
+                    #timeout_name, #work_name, #canceller_name);
+            }
+        }
+        (_, _, Some(canceller)) => quote! {
+            #loop_setup
+            #canceller
+            #work
+            let #result #annotation =
+                #event_loop.run_in_reactor_with_canceller(#work_name, #canceller_name);
+        },
         _ => quote! {
             #loop_setup
             #work
@@ -376,6 +409,30 @@ fn work_closure(function: &Function) -> TokenStream {
             move || Self::#async_name #turbofish(self, #(#args),*)
         },
     }
+}
+
+/// The arguments of `item` bound to a plain name (not a pattern).
+fn argument_names(item: &ItemFn) -> Vec<Ident> {
+    item.sig
+        .inputs
+        .iter()
+        .filter_map(|input| match input {
+            FnArg::Typed(typed) => match &*typed.pat {
+                syn::Pat::Ident(pat) if pat.subpat.is_none() => Some(pat.ident.clone()),
+                _ => None,
+            },
+            FnArg::Receiver(_) => None,
+        })
+        .collect()
+}
+
+/// Whether `tokens` name `name` anywhere.
+fn mentions(tokens: TokenStream, name: &Ident) -> bool {
+    tokens.into_iter().any(|token| match token {
+        proc_macro2::TokenTree::Ident(ident) => ident == *name,
+        proc_macro2::TokenTree::Group(group) => mentions(group.stream(), name),
+        _ => false,
+    })
 }
 
 /// `<name>_async`, spanned like the name so that it resolves where the user

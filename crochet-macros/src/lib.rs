@@ -105,8 +105,14 @@ use args::Kind;
 /// - `event_loop`, optional, instead of `runtime`: an expression of type
 ///   `EventLoop` or `&EventLoop`, evaluated on each call; for instance a
 ///   private loop kept in a `static` or a field.
+/// - `canceller`, optional: an expression, evaluated on each call before
+///   the work takes the arguments (it may use them, cloning what the work
+///   needs too), that gives the canceller: a closure `FnOnce() -> Fut`
+///   whose future runs on the reactor after the work was cancelled (by the
+///   timeout, here), never after it finished (see
+///   `EventLoop::run_in_reactor_with_canceller`).
 ///
-/// With neither, the work goes to `crochet::default_loop()`: the loop of
+/// With neither `runtime` nor `event_loop`, the work goes to `crochet::default_loop()`: the loop of
 /// the first runtime whose `setup()` (or `no_setup()`) the program called.
 /// So a library can decorate its functions and leave the choice of runtime
 /// to the application.
@@ -155,6 +161,27 @@ use args::Kind;
 /// }
 ///
 /// assert_eq!(never(), Err(crochet::Error::Timeout));
+/// ```
+///
+/// A canceller stops what dropping the future does not (a statement the
+/// server still runs):
+///
+/// ```
+/// use std::sync::mpsc;
+/// use std::time::Duration;
+///
+/// #[crochet::wait_for(
+///     timeout = timeout,
+///     runtime = builtin,
+///     canceller = move || async move { cancelled.send("cancel the query").unwrap() }
+/// )]
+/// async fn query(timeout: Duration, cancelled: mpsc::Sender<&'static str>) -> u32 {
+///     std::future::pending().await
+/// }
+///
+/// let (cancelled, cancels) = mpsc::channel();
+/// assert_eq!(query(Duration::from_millis(20), cancelled), Err(crochet::Error::Timeout));
+/// assert_eq!(cancels.recv_timeout(Duration::from_secs(5)), Ok("cancel the query"));
 /// ```
 ///
 /// # Methods
@@ -256,8 +283,10 @@ pub fn wait_for(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// # Arguments
 ///
-/// `runtime` and `event_loop`, as for [`wait_for`](macro@wait_for). There
-/// is no `timeout`: the caller gives one to `EventualResult::wait`.
+/// `runtime`, `event_loop` and `canceller`, as for
+/// [`wait_for`](macro@wait_for); the canceller runs when the result is
+/// cancelled. There is no `timeout`: the caller gives one to
+/// `EventualResult::wait` (or `wait_or_cancel`).
 ///
 /// # Errors
 ///

@@ -113,6 +113,9 @@ use smol::Executor;
 
 // The `Reactor` over a smol executor, owned or attached.
 mod reactor;
+
+// Blocking `Read`/`Write` over the runtime's async I/O.
+pub mod io;
 use reactor::{start_owned, Attached};
 
 /// The process-wide smol loop: the one [`setup`] started, or the one

@@ -36,5 +36,6 @@ pub mod reliability;
 pub mod stress;
 
 pub mod refusal;
+pub mod tcp_io;
 mod thread_name_on_drop;
 pub use thread_name_on_drop::ThreadNameOnDrop;

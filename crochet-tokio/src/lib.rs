@@ -120,6 +120,9 @@ use tokio::runtime::Handle;
 mod builder;
 pub use builder::Builder;
 
+// Blocking `Read`/`Write` over the runtime's async I/O.
+pub mod io;
+
 // The `Reactor` over a tokio runtime, owned or attached.
 mod reactor;
 

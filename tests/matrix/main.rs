@@ -9,7 +9,10 @@
 //! setup; a body missing from the list is dead code, which the lints refuse.
 //! The setups and helpers are in the workspace's `crochet-test-support`.
 
+mod blocking_io;
+mod bound;
 mod cancel;
+mod canceller;
 mod model;
 mod running;
 mod runtime;
@@ -103,4 +106,24 @@ crochet_test_support::stamp_suite! {
     stream::stream_try_next_never_blocks_and_blocking_reads_are_refused_on_the_reactor,
     model::random_operations_match_the_model,
     model::second_shutdown_returns_after_every_pending_result_failed,
+    bound::bound_value_is_made_on_the_reactor_and_used_by_calls,
+    bound::bound_calls_run_concurrently,
+    bound::call_mut_is_exclusive_and_in_submission_order,
+    bound::shared_calls_wait_while_a_call_mut_runs,
+    bound::cancelling_a_call_drops_it_and_releases_its_access,
+    bound::bound_value_is_dropped_on_the_reactor_after_the_last_handle_and_call,
+    bound::shutdown_fails_blocked_and_later_calls,
+    bound::a_panicking_call_fails_alone_and_the_value_stays_usable,
+    canceller::canceller_runs_once_on_the_reactor_after_cancel,
+    canceller::canceller_runs_after_a_wait_for_timeout,
+    canceller::canceller_never_runs_after_the_work_finished,
+    canceller::canceller_runs_after_a_cancelled_bound_call,
+    canceller::canceller_runs_after_a_dropped_stream_and_not_after_a_finished_one,
+    canceller::a_panicking_canceller_is_reported_once_and_the_reactor_goes_on,
+    canceller::wait_or_cancel_returns_a_value_that_won_the_race,
+    blocking_io::blocking_io_reads_a_stream_to_the_end,
+    blocking_io::blocking_io_read_times_out_and_loses_nothing,
+    blocking_io::blocking_io_honours_write_flush_and_shutdown,
+    blocking_io::blocking_io_object_is_dropped_on_the_reactor,
+    blocking_io::blocking_io_fails_after_shutdown_with_the_crochet_error,
 }

@@ -13,6 +13,7 @@
 //! that long per runtime.
 
 mod bad_input;
+mod bound;
 mod faults;
 mod load;
 mod stash_safety;
@@ -37,4 +38,5 @@ crochet_test_support::stamp_suite! {
     bad_input::huge_spin_budget_still_honours_timeouts,
     bad_input::zero_timeout_races_lose_nothing,
     streams::streams_dropped_at_random_points_drop_every_producer_once_on_the_reactor,
+    bound::bound_shared_by_many_threads_with_random_cancels_loses_nothing,
 }

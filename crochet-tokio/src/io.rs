@@ -1,0 +1,119 @@
+//! Blocking `std::io::Read`, `BufRead` and `Write` over tokio's async I/O:
+//! [`open`] makes the object (a TCP connection, a child's pipe) on the
+//! reactor, and blocking code reads and writes it through a [`BlockingIo`],
+//! each operation with a timeout. Everything but the polling is
+//! [`crochet_core::BlockingIo`]'s.
+//!
+//! # Examples
+//!
+//! A TCP connection, written and read from blocking code:
+//!
+//! ```
+//! use std::io::{BufRead, Read, Write};
+//! use std::time::Duration;
+//!
+//! // A blocking echo server to talk to.
+//! let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+//! let addr = listener.local_addr().unwrap();
+//! std::thread::spawn(move || {
+//!     let (peer, _) = listener.accept().unwrap();
+//!     let mut line = String::new();
+//!     std::io::BufReader::new(&peer).read_line(&mut line).unwrap();
+//!     (&peer).write_all(line.as_bytes()).unwrap();
+//! });
+//!
+//! let reactor = crochet_tokio::start();
+//! let timeout = Duration::from_secs(5);
+//! let mut conn = crochet_tokio::io::open(&reactor, timeout, move || tokio::net::TcpStream::connect(addr))
+//!     .wait(timeout)
+//!     .unwrap()
+//!     .unwrap();
+//! conn.write_all(b"hello\n").unwrap();
+//! conn.flush().unwrap();
+//! let mut echoed = String::new();
+//! conn.read_line(&mut echoed).unwrap();
+//! assert_eq!(echoed, "hello\n");
+//! conn.shutdown().unwrap();
+//! assert_eq!(conn.read(&mut [0; 8]).unwrap(), 0); // The server hung up.
+//! ```
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use crochet_core::reactor::{PollRead, PollWrite};
+use crochet_core::{EventLoop, EventualResult};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+/// A blocking `Read` + `BufRead` + `Write` over tokio's I/O object `S`,
+/// kept on the reactor: [`crochet_core::BlockingIo`] over [`TokioIo`].
+///
+/// # Examples
+///
+/// See [the module](self).
+pub type BlockingIo<S> = crochet_core::BlockingIo<TokioIo<S>>;
+
+/// tokio's I/O object `S` as crochet polls it, on the reactor.
+///
+/// # Examples
+///
+/// See [the module](self); [`open`] makes one.
+#[derive(Debug)]
+pub struct TokioIo<S>(Pin<Box<S>>);
+
+/// Runs `make` on the reactor and keeps the I/O object it returns there;
+/// the result is a [`BlockingIo`] whose operations each wait up to
+/// `timeout` (a read or write that takes longer is cancelled and fails
+/// with [`io::ErrorKind::TimedOut`]). The object is dropped on the reactor
+/// when the `BlockingIo` is.
+///
+/// # Errors
+///
+/// The result holds the error of `make` (a refused connection); the
+/// [`EventualResult`] fails as any work does.
+///
+/// # Examples
+///
+/// See [the module](self).
+#[track_caller]
+pub fn open<F, Fut, S>(
+    event_loop: &EventLoop,
+    timeout: Duration,
+    make: F,
+) -> EventualResult<io::Result<BlockingIo<S>>>
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = io::Result<S>> + Send + 'static,
+    S: Send + 'static,
+{
+    event_loop.open_io(timeout, move || async move {
+        make().await.map(|io| TokioIo(Box::pin(io)))
+    })
+}
+
+impl<S: AsyncRead + Send + 'static> PollRead for TokioIo<S> {
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        let mut buf = ReadBuf::new(buf);
+        match self.0.as_mut().poll_read(cx, &mut buf) {
+            Poll::Ready(Ok(())) => Poll::Ready(Ok(buf.filled().len())),
+            Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<S: AsyncWrite + Send + 'static> PollWrite for TokioIo<S> {
+    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.0.as_mut().poll_write(cx, buf)
+    }
+
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.0.as_mut().poll_flush(cx)
+    }
+
+    fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.0.as_mut().poll_shutdown(cx)
+    }
+}
