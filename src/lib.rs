@@ -76,6 +76,8 @@
 //! | `smol` | the module `smol`: `setup`, `start`, `no_setup`, `attach`, `run` | a smol executor (crochet's own, or the application's) |
 //! | `async-std` | the module `async_std`: `setup`, `start` | async-std (discontinued upstream; supported for the programs that still use it) |
 //! | `macros` | the attributes `wait_for` and `run_in_reactor` | the loop they name, or [`default_loop`] |
+//! | `tracing` | the module `tracing`: `install()`, so that work runs in the span it was submitted in and reports are events | any |
+//! | `log` | the module `log`: `install()`, so that reports are log records | any |
 //!
 //! Each runtime's `setup()` returns an [`EventLoop`], the same type with the
 //! same methods and guarantees for every runtime, so switching runtime
@@ -132,11 +134,23 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use crochet_core::{
-    default_loop, reset_unhandled_error_hook, retrieve_result, set_stash_capacity,
-    set_stash_time_to_live, set_unhandled_error_hook, setup, start, CancellationToken, Error,
-    EventLoop, EventualResult, Failure, LoopId, ResultExt, ShutdownGuard, StashFull, StashId,
-    WaitForCancellation, WaitStrategy, WorkError,
+    default_loop, reset_context_hook, reset_stall_hook, reset_unhandled_error_hook,
+    retrieve_result, set_context_hook, set_default_stall_report,
+    set_default_unhandled_error_report, set_stall_hook, set_stash_capacity, set_stash_time_to_live,
+    set_unhandled_error_hook, setup, start, CancellationToken, Error, EventLoop, EventualResult,
+    Failure, LoopId, LoopStats, ResultExt, ShutdownGuard, Stall, StashFull, StashId,
+    WaitForCancellation, WaitStrategy, WorkContext, WorkError,
 };
+
+// Observing crochet through `tracing` (feature `tracing`) or `log` (feature
+// `log`): `install()` plugs it in.
+#[cfg(feature = "tracing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tracing")))]
+pub mod tracing;
+
+#[cfg(feature = "log")]
+#[cfg_attr(docsrs, doc(cfg(feature = "log")))]
+pub mod log;
 
 /// The adapter API: what a crate needs to run crochet's work on a runtime
 /// (see [`crochet_core::reactor`]).

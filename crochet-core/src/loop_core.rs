@@ -3,10 +3,12 @@
 //! that pending work does not keep a loop alive.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::Error;
 use crate::id::LoopId;
+use crate::monitor::Monitor;
 use crate::reactor_trait::Reactor;
 use crate::registry::Registry;
 use crate::settle::{self, By};
@@ -31,6 +33,8 @@ pub(crate) struct LoopCore {
     // ORDERING: Relaxed: a plain setting, read on its own; a wait that reads
     // the old value just spins as before.
     pub(crate) spin_nanos: AtomicU64,
+    /// The loop's counters and the monitor of its polls.
+    pub(crate) monitor: Arc<Monitor>,
 }
 
 impl LoopCore {
@@ -44,6 +48,7 @@ impl LoopCore {
             reactor,
             pid: std::process::id(),
             spin_nanos: AtomicU64::new(nanos(WaitStrategy::DEFAULT.budget())),
+            monitor: Monitor::new(id),
         }
     }
 

@@ -15,6 +15,7 @@ mod running;
 mod runtime;
 mod shutdown;
 mod stash;
+mod stats;
 mod unhandled;
 mod waiting;
 
@@ -87,6 +88,7 @@ crochet_test_support::stamp_suite! {
     runtime::result_is_awaited_from_a_plain_executor,
     runtime::dropped_await_loses_nothing,
     runtime::cancel_and_shutdown_wake_an_awaiting_task,
+    stats::stats_count_a_known_mix_of_outcomes,
     model::random_operations_match_the_model,
     model::second_shutdown_returns_after_every_pending_result_failed,
 }
