@@ -70,9 +70,7 @@ mod stalls {
         assert!(stall.blocked_for() >= Duration::from_millis(100), "{stall}");
 
         // Another caller's wait times out meanwhile, and says why.
-        let err = fx
-            .wait_for(SHORT, || std::future::pending::<()>())
-            .unwrap_err();
+        let err = fx.wait_for(SHORT, std::future::pending::<()>).unwrap_err();
         assert_eq!(err, Error::Timeout);
         assert!(!blocking.is_ready(), "the wait did not overlap the stall");
         let named = err
@@ -103,9 +101,7 @@ mod stalls {
         let sleeping = fx.wait_for(LONG, || R::sleep(Duration::from_millis(300)));
         assert_eq!(sleeping, Ok(()));
         // A wait that times out while the loop is idle names nothing.
-        let err = fx
-            .wait_for(SHORT, || std::future::pending::<()>())
-            .unwrap_err();
+        let err = fx.wait_for(SHORT, std::future::pending::<()>).unwrap_err();
         assert_eq!(err.blocked_by(), None, "{err}");
         assert_eq!(stalls_of(fx.id()), Vec::new());
     }

@@ -31,7 +31,7 @@ pub fn stats_count_a_known_mix_of_outcomes<R: Runtime>() {
     assert_eq!(slow.wait(LONG), Ok(()));
 
     // Two cancellations, one of them of work that never started.
-    let stuck = fx.run_in_reactor(|| std::future::pending::<()>());
+    let stuck = fx.run_in_reactor(std::future::pending::<()>);
     assert_eq!(fx.stats().pending(), 1, "the pending work is counted");
     stuck.cancel();
     assert_eq!(stuck.wait(LONG), Err(Error::Cancelled));
@@ -43,7 +43,7 @@ pub fn stats_count_a_known_mix_of_outcomes<R: Runtime>() {
     // One timeout of `wait_for`, which cancels the work but counts as a
     // timeout.
     assert_eq!(
-        fx.wait_for(SHORT, || std::future::pending::<()>()),
+        fx.wait_for(SHORT, std::future::pending::<()>),
         Err(Error::Timeout)
     );
 
@@ -83,7 +83,7 @@ pub fn stats_count_a_known_mix_of_outcomes<R: Runtime>() {
 
     // Work pending at shutdown is counted as stopped, and so is work
     // submitted after it.
-    let stuck = fx.run_in_reactor(|| std::future::pending::<()>());
+    let stuck = fx.run_in_reactor(std::future::pending::<()>);
     assert!(fx.shutdown(LONG));
     assert_eq!(stuck.try_wait(), Err(Error::ReactorStopped));
     let late = fx.call_in_reactor(|| 4);
