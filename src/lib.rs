@@ -96,6 +96,12 @@
 //! - Results kept across web requests: [`EventualResult::stash`],
 //!   [`retrieve_result`], [`StashId`].
 //! - Failures nobody looked at: [`set_unhandled_error_hook`].
+//! - Observing the loop: [`EventLoop::stats`] ([`LoopStats`]), stall
+//!   reports ([`Stall`], [`set_stall_hook`],
+//!   [`EventLoop::set_stall_threshold`], and [`Error::TimeoutBlocked`] when
+//!   a wait times out during one), and the context hook
+//!   ([`set_context_hook`], [`WorkContext`]), which the features `tracing`
+//!   and `log` plug into with their `install()`.
 //! - A loop's opaque identity: [`LoopId`].
 //! - For adapter authors, and nobody else: the [`reactor`] module
 //!   ([`reactor::Reactor`], [`reactor::Task`], [`reactor::ReactorThread`],

@@ -187,3 +187,42 @@ mod spans {
         assert_eq!(seen, vec![Vec::<String>::new(); 3]);
     }
 }
+
+/// The attribute macros submit through the same calls: their work runs in
+/// the caller's span too.
+#[cfg(feature = "macros")]
+mod macros {
+    use std::sync::LazyLock;
+
+    use crochet::EventLoop;
+
+    use super::{init, spans_of};
+
+    static LOOP: LazyLock<EventLoop> = LazyLock::new(crochet::start);
+
+    #[crochet::wait_for(timeout = "5s", event_loop = LOOP.clone())]
+    async fn emit_and_wait(marker: String) {
+        tracing::info!(marker = marker.as_str(), "wait_for macro");
+    }
+
+    #[crochet::run_in_reactor(event_loop = LOOP.clone())]
+    async fn emit_eventually(marker: String) {
+        tracing::info!(marker = marker.as_str(), "run_in_reactor macro");
+    }
+
+    #[test]
+    fn the_macros_work_runs_in_the_callers_span() {
+        init();
+        let marker = "macros-in-span".to_owned();
+        let span = tracing::info_span!("request", id = 7_u64);
+        let entered = span.enter();
+        assert_eq!(emit_and_wait(marker.clone()), Ok(()));
+        let eventual = emit_eventually(marker.clone());
+        assert_eq!(eventual.wait(std::time::Duration::from_secs(5)), Ok(()));
+        drop(entered);
+        assert_eq!(
+            spans_of(&marker),
+            vec![vec!["request{id=7}".to_owned()]; 2]
+        );
+    }
+}
