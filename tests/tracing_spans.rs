@@ -220,9 +220,6 @@ mod macros {
         let eventual = emit_eventually(marker.clone());
         assert_eq!(eventual.wait(std::time::Duration::from_secs(5)), Ok(()));
         drop(entered);
-        assert_eq!(
-            spans_of(&marker),
-            vec![vec!["request{id=7}".to_owned()]; 2]
-        );
+        assert_eq!(spans_of(&marker), vec![vec!["request{id=7}".to_owned()]; 2]);
     }
 }

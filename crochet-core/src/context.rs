@@ -50,9 +50,9 @@ use crate::error::catch_panic;
 /// crochet_core::reset_context_hook();
 /// ```
 pub trait WorkContext: Send + 'static {
-    /// Runs `run` with this context entered on the calling thread, and
-    /// leaves it afterwards (also when `run` panics, if the context system
-    /// can; crochet catches the panic outside).
+    /// Runs `run` once, with this context entered on the calling thread,
+    /// and leaves it afterwards (also when `run` panics, if the context
+    /// system can; crochet catches the panic outside).
     fn in_scope(&self, run: &mut dyn FnMut());
 }
 

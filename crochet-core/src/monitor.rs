@@ -198,17 +198,21 @@ fn nanos(duration: Duration) -> u64 {
 /// and reports the polls that outlast their threshold while still running.
 /// Like every thread, it does not keep the process alive.
 mod watchdog {
+    use std::sync::TryLockError;
+
     use super::*;
 
     struct Watched {
         monitors: Vec<Weak<Monitor>>,
-        running: bool,
+        /// The process the watchdog runs in, if it runs: a child made by
+        /// `fork()` inherits the flag but not the thread.
+        running_in: Option<u32>,
     }
 
     /// Never locked with another lock; no user code runs under it.
     static WATCHED: Mutex<Watched> = Mutex::new(Watched {
         monitors: Vec::new(),
-        running: false,
+        running_in: None,
     });
 
     /// The slowest and fastest the watchdog looks, whatever the thresholds.
@@ -216,15 +220,31 @@ mod watchdog {
     const FASTEST: Duration = Duration::from_millis(5);
 
     pub(super) fn watch(monitor: &Arc<Monitor>) {
-        let mut watched = WATCHED.lock().unwrap_or_else(PoisonError::into_inner);
+        // The watchdog holds the lock for a moment per look. In a child
+        // made by `fork()` while it did, the lock stays held forever: after
+        // a bounded try the loop goes unwatched (its stalls are still
+        // reported at the end of the poll and by timed-out waits) rather
+        // than hang.
+        let deadline = Instant::now() + Duration::from_millis(20);
+        let mut watched = loop {
+            match WATCHED.try_lock() {
+                Ok(watched) => break watched,
+                Err(TryLockError::Poisoned(poisoned)) => break poisoned.into_inner(),
+                Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    std::thread::yield_now();
+                }
+                Err(TryLockError::WouldBlock) => return,
+            }
+        };
         watched.monitors.push(Arc::downgrade(monitor));
-        if !watched.running {
+        let pid = std::process::id();
+        if watched.running_in != Some(pid) {
             // Without the thread (the system refused it), stalls are still
             // reported at the end of their poll and by timed-out waits.
-            watched.running = std::thread::Builder::new()
+            let spawned = std::thread::Builder::new()
                 .name("crochet-watchdog".into())
-                .spawn(run)
-                .is_ok();
+                .spawn(run);
+            watched.running_in = spawned.is_ok().then_some(pid);
         }
     }
 
@@ -236,7 +256,7 @@ mod watchdog {
                     .monitors
                     .retain(|monitor| monitor.strong_count() > 0);
                 if watched.monitors.is_empty() {
-                    watched.running = false;
+                    watched.running_in = None;
                     return;
                 }
                 watched.monitors.iter().filter_map(Weak::upgrade).collect()
