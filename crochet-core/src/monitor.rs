@@ -11,10 +11,10 @@
 //! per process (not per loop) that looks at the polls in progress a few
 //! times per threshold while any loop exists, so that a poll that never
 //! returns is reported too. Whoever reports marks the poll reported, under
-//! the monitor's lock, so the others do not.
+//! the lock of the poll's shard, so the others do not.
 
 use std::panic::Location;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
@@ -33,12 +33,22 @@ pub(crate) struct Monitor {
     loop_id: LoopId,
     // ORDERING: Relaxed: a plain setting, read on its own.
     threshold_nanos: AtomicU64,
-    // ORDERING: Relaxed: only uniqueness matters, which `fetch_add` gives.
-    next_poll: AtomicU64,
-    /// The polls in progress on the loop's threads: one per thread that is
-    /// polling, so a few at most. The innermost lock of all: nothing is
-    /// locked and no user code runs while it is held.
-    active: Mutex<Vec<Active>>,
+    /// The polls in progress on the loop's threads, in shards picked by
+    /// the polling thread, so that the threads of a multi-threaded runtime
+    /// seldom share a lock. Each lock is innermost: nothing is locked and
+    /// no user code runs while it is held.
+    shards: [Mutex<Shard>; SHARDS],
+}
+
+const SHARDS: usize = 8;
+
+/// The polls in progress of the threads of one shard: one per polling
+/// thread, so a few at most.
+#[derive(Default)]
+struct Shard {
+    /// The id of the next poll of this shard.
+    next: u64,
+    polls: Vec<Active>,
 }
 
 /// One poll in progress.
@@ -57,8 +67,7 @@ impl Monitor {
             stats: Counters::default(),
             loop_id,
             threshold_nanos: AtomicU64::new(nanos(DEFAULT_THRESHOLD)),
-            next_poll: AtomicU64::new(0),
-            active: Mutex::new(Vec::new()),
+            shards: Default::default(),
         });
         watchdog::watch(&monitor);
         monitor
@@ -108,10 +117,10 @@ impl Monitor {
     /// this call is the first to notice it (and so must report it).
     fn overdue(&self, now: Instant) -> Vec<(Stall, bool)> {
         let threshold = self.threshold();
-        let mut active = self.lock();
-        active
-            .iter_mut()
-            .filter_map(|poll| {
+        let mut overdue = Vec::new();
+        for shard in &self.shards {
+            let mut shard = lock(shard);
+            overdue.extend(shard.polls.iter_mut().filter_map(|poll| {
                 let blocked_for = now.saturating_duration_since(poll.started);
                 if blocked_for < threshold {
                     return None;
@@ -121,13 +130,24 @@ impl Monitor {
                     Stall::new(poll.location, blocked_for, false, self.loop_id),
                     new,
                 ))
-            })
-            .collect()
+            }));
+        }
+        overdue
     }
+}
 
-    fn lock(&self) -> MutexGuard<'_, Vec<Active>> {
-        self.active.lock().unwrap_or_else(PoisonError::into_inner)
+fn lock(shard: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
+    shard.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The shard of the calling thread: threads take the shards in turn.
+fn my_shard() -> usize {
+    // ORDERING: Relaxed: only spreading the threads matters.
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static SHARD: usize = NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS;
     }
+    SHARD.try_with(|shard| *shard).unwrap_or(0)
 }
 
 /// Runs `poll`, one poll of work submitted at `location`, timed by
@@ -145,6 +165,7 @@ pub(crate) fn poll<R>(
 /// A poll in progress; ends it when dropped, also when the poll unwinds.
 struct Polling<'a> {
     monitor: &'a Monitor,
+    shard: &'a Mutex<Shard>,
     id: u64,
     started: Instant,
     location: &'static Location<'static>,
@@ -152,16 +173,23 @@ struct Polling<'a> {
 
 impl<'a> Polling<'a> {
     fn begin(monitor: &'a Monitor, location: &'static Location<'static>) -> Polling<'a> {
-        let id = monitor.next_poll.fetch_add(1, Ordering::Relaxed);
+        let shard = &monitor.shards[my_shard()];
         let started = Instant::now();
-        monitor.lock().push(Active {
-            id,
-            started,
-            location,
-            reported: false,
-        });
+        let id = {
+            let mut shard = lock(shard);
+            let id = shard.next;
+            shard.next = id.wrapping_add(1);
+            shard.polls.push(Active {
+                id,
+                started,
+                location,
+                reported: false,
+            });
+            id
+        };
         Polling {
             monitor,
+            shard,
             id,
             started,
             location,
@@ -173,9 +201,9 @@ impl Drop for Polling<'_> {
     fn drop(&mut self) {
         let took = self.started.elapsed();
         let reported = {
-            let mut active = self.monitor.lock();
-            match active.iter().position(|poll| poll.id == self.id) {
-                Some(at) => active.swap_remove(at).reported,
+            let mut shard = lock(self.shard);
+            match shard.polls.iter().position(|poll| poll.id == self.id) {
+                Some(at) => shard.polls.swap_remove(at).reported,
                 None => false,
             }
         };
