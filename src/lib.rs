@@ -77,6 +77,8 @@
 //! | `async-std` | the module `async_std`: `setup`, `start` | async-std (discontinued upstream; supported for the programs that still use it) |
 //! | `macros` | the attributes `wait_for` and `run_in_reactor` | the loop they name, or [`default_loop`] |
 //! | `stream` | the module `stream`: `futures_core::Stream` for an [`EventualStream`] (`Items`), and any `Stream` as an [`EventualStream`] (`EventLoopExt::stream_from`) | the loop it is given |
+//! | `tracing` | the module `tracing`: `install()`, so that work runs in the span it was submitted in and reports are events | any |
+//! | `log` | the module `log`: `install()`, so that reports are log records | any |
 //!
 //! Each runtime's `setup()` returns an [`EventLoop`], the same type with the
 //! same methods and guarantees for every runtime, so switching runtime
@@ -100,6 +102,12 @@
 //! - Results kept across web requests: [`EventualResult::stash`],
 //!   [`retrieve_result`], [`StashId`].
 //! - Failures nobody looked at: [`set_unhandled_error_hook`].
+//! - Observing the loop: [`EventLoop::stats`] ([`LoopStats`]), stall
+//!   reports ([`Stall`], [`set_stall_hook`],
+//!   [`EventLoop::set_stall_threshold`], and [`Error::TimeoutBlocked`] when
+//!   a wait times out during one), and the context hook
+//!   ([`set_context_hook`], [`WorkContext`]), which the features `tracing`
+//!   and `log` plug into with their `install()`.
 //! - A loop's opaque identity: [`LoopId`].
 //! - For adapter authors, and nobody else: the [`reactor`] module
 //!   ([`reactor::Reactor`], [`reactor::Task`], [`reactor::ReactorThread`],
@@ -138,12 +146,24 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use crochet_core::{
-    default_loop, reset_unhandled_error_hook, retrieve_result, set_stash_capacity,
-    set_stash_time_to_live, set_unhandled_error_hook, setup, start, BlockingIo, Bound, BoundMut,
-    BoundRef, CancellationToken, Error, EventLoop, EventualResult, EventualStream, Failure, LoopId,
-    ResultExt, ShutdownGuard, StashFull, StashId, StreamReader, StreamSender, WaitForCancellation,
-    WaitStrategy, WorkError,
+    default_loop, reset_context_hook, reset_stall_hook, reset_unhandled_error_hook,
+    retrieve_result, set_context_hook, set_default_stall_report,
+    set_default_unhandled_error_report, set_stall_hook, set_stash_capacity, set_stash_time_to_live,
+    set_unhandled_error_hook, setup, start, BlockingIo, Bound, BoundMut, BoundRef,
+    CancellationToken, Error, EventLoop, EventualResult, EventualStream, Failure, LoopId,
+    LoopStats, ResultExt, ShutdownGuard, Stall, StashFull, StashId, StreamReader, StreamSender,
+    WaitForCancellation, WaitStrategy, WorkContext, WorkError,
 };
+
+// Observing crochet through `tracing` (feature `tracing`) or `log` (feature
+// `log`): `install()` plugs it in.
+#[cfg(feature = "tracing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tracing")))]
+pub mod tracing;
+
+#[cfg(feature = "log")]
+#[cfg_attr(docsrs, doc(cfg(feature = "log")))]
+pub mod log;
 
 /// The adapter API: what a crate needs to run crochet's work on a runtime
 /// (see [`crochet_core::reactor`]).

@@ -6,6 +6,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 use std::sync::Arc;
 
 use crate::id::StashId;
+use crate::stall::Stall;
 
 /// Everything that can go wrong between submitting work and getting its result.
 ///
@@ -24,12 +25,46 @@ use crate::id::StashId;
 /// assert_eq!(err, crochet_core::Error::Timeout);
 /// assert_eq!(err.to_string(), "timed out waiting for the result");
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Two errors are equal when they are the same variant with equal fields,
+/// except that [`Error::Timeout`] and [`Error::TimeoutBlocked`] are all
+/// equal to each other: `err == Error::Timeout` holds for every timeout,
+/// whatever it says about a blocked reactor.
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// No result arrived before the timeout or deadline. The result is not
     /// lost: a later wait can still get it.
     Timeout,
+    /// As [`Error::Timeout`], and when the wait gave up, one poll of some
+    /// work of the loop (the [`Stall`]) had been blocking a reactor thread
+    /// for longer than the loop's stall threshold: the likely reason the
+    /// result was late. Equal to [`Error::Timeout`]; match both, or use
+    /// [`Error::is_timeout`].
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use std::time::Duration;
+    /// use crochet_core::Error;
+    ///
+    /// # crochet_core::set_stall_hook(|_| {});
+    /// let reactor = crochet_core::start();
+    /// reactor.set_stall_threshold(Duration::from_millis(10));
+    /// let (started, start) = mpsc::channel();
+    /// let line = line!() + 1;
+    /// let blocking = reactor.call_in_reactor(move || {
+    ///     started.send(()).unwrap();
+    ///     std::thread::sleep(Duration::from_millis(200));
+    /// });
+    /// start.recv().unwrap();
+    /// let err = reactor.wait_for(Duration::from_millis(50), || async {}).unwrap_err();
+    /// assert_eq!(err, Error::Timeout);
+    /// let Error::TimeoutBlocked(stall) = &err else { panic!("{err:?}") };
+    /// assert_eq!(stall.location().line(), line);
+    /// assert!(err.to_string().contains(&format!("{}", stall.location())));
+    /// blocking.wait(Duration::from_secs(5)).unwrap();
+    /// ```
+    TimeoutBlocked(Stall),
     /// The work was cancelled before it finished.
     Cancelled,
     /// The work panicked on the reactor thread.
@@ -79,6 +114,9 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Timeout => f.write_str("timed out waiting for the result"),
+            Error::TimeoutBlocked(stall) => {
+                write!(f, "timed out waiting for the result, while {stall}")
+            }
             Error::Cancelled => f.write_str("the work was cancelled"),
             Error::Panicked(failure) => write!(f, "the work panicked: {failure}"),
             Error::ReactorStopped => f.write_str("the reactor has stopped"),
@@ -127,6 +165,69 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+impl Error {
+    /// Whether this is a timeout: [`Error::Timeout`] or
+    /// [`Error::TimeoutBlocked`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(crochet_core::Error::Timeout.is_timeout());
+    /// assert!(!crochet_core::Error::Cancelled.is_timeout());
+    /// ```
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout | Error::TimeoutBlocked(_))
+    }
+
+    /// The poll that was blocking a reactor thread when a wait timed out
+    /// (see [`Error::TimeoutBlocked`]); `None` for every other error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(crochet_core::Error::Timeout.blocked_by(), None);
+    /// ```
+    pub fn blocked_by(&self) -> Option<&Stall> {
+        match self {
+            Error::TimeoutBlocked(stall) => Some(stall),
+            _ => None,
+        }
+    }
+}
+
+impl PartialEq for Error {
+    fn eq(&self, other: &Error) -> bool {
+        match (self, other) {
+            (
+                Error::Timeout | Error::TimeoutBlocked(_),
+                Error::Timeout | Error::TimeoutBlocked(_),
+            ) => true,
+            (Error::Panicked(a), Error::Panicked(b)) => a == b,
+            (Error::UnknownStashId(a), Error::UnknownStashId(b)) => a == b,
+            (
+                Error::StashTypeMismatch {
+                    id,
+                    expected,
+                    found,
+                },
+                Error::StashTypeMismatch {
+                    id: other_id,
+                    expected: other_expected,
+                    found: other_found,
+                },
+            ) => id == other_id && expected == other_expected && found == other_found,
+            (Error::StashFull { capacity }, Error::StashFull { capacity: other }) => {
+                capacity == other
+            }
+            // Every variant with fields is compared above: the rest are
+            // equal exactly when they are the same variant.
+            (a, b) => std::mem::discriminant(a) == std::mem::discriminant(b),
+        }
+    }
+}
+
+impl Eq for Error {}
 
 /// The panic of work that panicked on the reactor thread: its message and
 /// the place where the work was submitted.

@@ -231,8 +231,8 @@ impl EventLoop {
         }
         let result = self.submit(Location::caller(), None, None, f);
         match result.wait_off_reactor(timeout) {
-            Err(Error::Timeout) if !result.cancel_now() => result.try_wait(),
-            outcome => outcome,
+            Err(Error::Timeout) if !result.time_out_now() => result.try_wait(),
+            outcome => self.handle.core.monitor.explain(outcome),
         }
     }
 
@@ -328,6 +328,11 @@ impl EventLoop {
         }
     }
 
+    /// What the loop's results and tasks share with it.
+    pub(crate) fn core(&self) -> &LoopCore {
+        &self.handle.core
+    }
+
     /// Registers the work, then spawns it (or fails it if the loop stopped).
     pub(crate) fn submit<T, Fut>(
         &self,
@@ -341,6 +346,7 @@ impl EventLoop {
         Fut: Future<Output = T> + Send + 'static,
     {
         let core = &self.handle.core;
+        core.monitor.stats.submitted();
         let slot = Arc::new(Slot::new(core.clone(), location));
         if core.started_before_fork() {
             slot.resolve(Err(Error::StartedBeforeFork), By::Task);

@@ -99,7 +99,10 @@ impl<T> EventualResult<T> {
         if self.slot.core.is_reactor_thread() {
             return Err(Error::WaitInReactorThread);
         }
-        self.slot.wait_until(deadline)
+        self.slot
+            .core
+            .monitor
+            .explain(self.slot.wait_until(deadline))
     }
 
     /// [`wait`](Self::wait) for a caller that has already checked that
@@ -161,6 +164,12 @@ impl<T> EventualResult<T> {
     /// ```
     pub fn cancel(&self) {
         self.cancel_now();
+    }
+
+    /// Whether this call gave up on the work for `wait_for`, whose timeout
+    /// passed (it had no outcome yet): as `cancel_now`, counted as a timeout.
+    pub(crate) fn time_out_now(&self) -> bool {
+        self.slot.resolve(Err(Error::Timeout), By::Outsider)
     }
 
     /// Whether this call cancelled the work (it had no outcome yet).

@@ -48,10 +48,13 @@
 // 1. Primitives and ids: `sync` (std's or loom's primitives), `spin` (the
 //    wait strategy), `slab`, `stop` (the latch of `shutdown`), `id`
 //    (`LoopId`, `StashId`), `thread_mark`
-//    (which loop the calling thread belongs to), `cancel` (the token).
+//    (which loop the calling thread belongs to), `cancel` (the token),
+//    `stall` (`Stall`, the value).
 // 2. Failures: `error`, then `unhandled` (the report of failures nobody
 //    saw), then `canceller` (cleanup after a cancel, whose panics are
-//    reported).
+//    reported). Observation: `context` (the context hook), `stats` (the
+//    counters, `LoopStats`), `stall_report` (the stall hook), `monitor`
+//    (times polls, notices stalls, holds the counters).
 // 3. `settle`: a slot of any type as the layers below the slot see it
 //    (`Settle`, `By`, `release`).
 // 4. What a reactor sees: `registry` (pending results, held weakly),
@@ -89,11 +92,25 @@ pub use id::{LoopId, StashId};
 mod cancel;
 mod thread_mark;
 pub use cancel::{CancellationToken, WaitForCancellation};
+// What a stall is, as a value (the errors carry it).
+mod stall;
+pub use stall::Stall;
 
 mod error;
 pub use error::{Error, Failure, ResultExt, WorkError};
 mod unhandled;
-pub use unhandled::{reset_unhandled_error_hook, set_unhandled_error_hook};
+pub use unhandled::{
+    reset_unhandled_error_hook, set_default_unhandled_error_report, set_unhandled_error_hook,
+};
+// Observing the work: the context hook, the loop's counters, the stall
+// report and the monitor of polls that feeds both.
+mod context;
+pub use context::{reset_context_hook, set_context_hook, WorkContext};
+mod stats;
+pub use stats::LoopStats;
+mod stall_report;
+pub use stall_report::{reset_stall_hook, set_default_stall_report, set_stall_hook};
+mod monitor;
 
 mod settle;
 // The canceller, given with work and run after it was cancelled.
@@ -120,7 +137,8 @@ mod work;
 
 mod event_loop;
 pub use event_loop::{EventLoop, ShutdownGuard};
-// The middle layer: values kept on the reactor, work with a canceller, and
+// `EventLoop::stats` and the stall threshold, beside the loop's handle
+// (`observe`). The middle layer: values kept on the reactor, work with a canceller, and
 // the wait that cancels on timeout (each adds to `EventLoop` or
 // `EventualResult` in its own file).
 mod bound;
@@ -129,6 +147,7 @@ pub use bound::Bound;
 pub use bound_access::{BoundMut, BoundRef};
 mod blocking_io;
 mod global;
+mod observe;
 mod wait_or_cancel;
 mod with_canceller;
 pub use blocking_io::BlockingIo;

@@ -3,10 +3,12 @@
 //! that pending work does not keep a loop alive.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::Error;
 use crate::id::LoopId;
+use crate::monitor::Monitor;
 use crate::reactor_trait::Reactor;
 use crate::registry::Registry;
 use crate::settle::{self, By};
@@ -34,6 +36,8 @@ pub(crate) struct LoopCore {
     /// The callers spinning on this loop's results.
     #[cfg_attr(all(test, crochet_loom), allow(dead_code))]
     pub(crate) spinners: Spinners,
+    /// The loop's counters and the monitor of its polls.
+    pub(crate) monitor: Arc<Monitor>,
 }
 
 impl LoopCore {
@@ -46,6 +50,7 @@ impl LoopCore {
             pid: std::process::id(),
             spin_nanos: AtomicU64::new(nanos(WaitStrategy::DEFAULT.budget())),
             spinners: Spinners::new(),
+            monitor: Monitor::new(id),
         }
     }
 

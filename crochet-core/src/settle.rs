@@ -7,6 +7,7 @@ use std::panic::Location;
 use std::sync::Arc;
 
 use crate::error::{catch_panic, Error, Failure};
+use crate::monitor::Monitor;
 use crate::unhandled;
 
 /// Who moves the outcome out of `Pending`: the task, or someone else.
@@ -32,4 +33,6 @@ pub(crate) trait Settle: Send + Sync {
     fn fail(&self, err: Error, by: By) -> bool;
     /// The location the work was submitted from.
     fn location(&self) -> &'static Location<'static>;
+    /// The monitor of the loop the work runs on.
+    fn monitor(&self) -> &Monitor;
 }

@@ -118,6 +118,7 @@ impl<T> Slot<T> {
             if !matches!(state.outcome, Outcome::Pending) {
                 return false;
             }
+            self.core.monitor.stats.settled(&result);
             state.outcome = match result {
                 Ok(value) => Outcome::Ready(value),
                 Err(err) => Outcome::Failed(err),
@@ -352,5 +353,9 @@ impl<T: Send> Settle for Slot<T> {
 
     fn location(&self) -> &'static Location<'static> {
         self.location
+    }
+
+    fn monitor(&self) -> &crate::monitor::Monitor {
+        &self.core.monitor
     }
 }

@@ -12,6 +12,7 @@ use crate::id::LoopId;
 use crate::settle::{self, By, Settle};
 use crate::thread_mark;
 use crate::unhandled;
+use crate::{context, monitor};
 
 /// One piece of submitted work, as a future a reactor polls to completion.
 ///
@@ -39,7 +40,7 @@ impl Task {
         loop_id: LoopId,
     ) -> Task {
         Task {
-            future: Box::pin(future),
+            future: context::wrap(Box::pin(future)),
             location: settle.location(),
             settle: Some(settle),
             loop_id,
@@ -80,7 +81,12 @@ impl Future for Task {
         }
         let this = &mut *self;
         let _polling = thread_mark::enter_thread_scope(this.loop_id);
-        match catch_panic(|| this.future.as_mut().poll(cx)) {
+        let settle = this.settle.as_deref();
+        match catch_panic(|| {
+            monitor::poll(settle.map(Settle::monitor), this.location, || {
+                this.future.as_mut().poll(cx)
+            })
+        }) {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(())) => {
                 this.done = true;

@@ -333,10 +333,15 @@ impl Shared {
         runner.waker.take()
     }
 
-    /// Wakes a sleeping runner, unless one watches for work and will see
-    /// the new work itself.
+    /// Wakes a sleeping runner, unless the runners watching for work are
+    /// enough to take every new task themselves.
+    ///
+    /// Pushers count too, not only runners that leave tasks behind: on
+    /// tokio a runner woken from a worker thread waits in that worker's
+    /// unstealable next-task slot, behind the task it runs, while one woken
+    /// from another thread can be picked up by any worker.
     fn wake_one(&self, queued: &mut Queued) -> Option<Waker> {
-        if self.watching.load(Ordering::Relaxed) > 0 {
+        if queued.new.len() <= self.watching.load(Ordering::Relaxed) {
             return None;
         }
         let sleeping = queued

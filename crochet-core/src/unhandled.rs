@@ -8,6 +8,7 @@ use crate::error::{catch_panic, Error};
 type Hook = Arc<dyn Fn(&Error) + Send + Sync>;
 
 static HOOK: RwLock<Option<Hook>> = RwLock::new(None);
+static DEFAULT: RwLock<Option<fn(&Error)>> = RwLock::new(None);
 
 /// Replaces the function that reports failures nobody retrieved.
 ///
@@ -19,7 +20,10 @@ static HOOK: RwLock<Option<Hook>> = RwLock::new(None);
 /// reported: they are what the program asked for.
 ///
 /// The default hook writes one line to stderr, ignoring write errors (a
-/// closed stderr loses the line, nothing else). The hook runs on whichever
+/// closed stderr loses the line, nothing else), unless an integration
+/// replaced that default with [`set_default_unhandled_error_report`] (the
+/// facade's `tracing` and `log` features do); a hook set here wins over
+/// either. The hook runs on whichever
 /// thread noticed the failure, outside crochet's locks; if it panics, the
 /// panic is caught and the default line is written instead.
 ///
@@ -56,6 +60,24 @@ pub fn reset_unhandled_error_hook() {
     replace_hook(None);
 }
 
+/// Sets the default report of unhandled failures, the one used when no
+/// hook is set with [`set_unhandled_error_hook`]; for integrations with a
+/// logging system, such as the facade's `tracing` and `log` features.
+/// `None` restores the line on stderr.
+///
+/// # Examples
+///
+/// ```
+/// fn to_stdout(err: &crochet_core::Error) {
+///     println!("unhandled: {err}");
+/// }
+/// crochet_core::set_default_unhandled_error_report(Some(to_stdout));
+/// crochet_core::set_default_unhandled_error_report(None);
+/// ```
+pub fn set_default_unhandled_error_report(report: Option<fn(&Error)>) {
+    *DEFAULT.write().unwrap_or_else(PoisonError::into_inner) = report;
+}
+
 /// Installs `hook`; the old one is dropped after the lock is released, so
 /// that its `Drop` may use crochet.
 fn replace_hook(hook: Option<Hook>) {
@@ -70,7 +92,11 @@ fn replace_hook(hook: Option<Hook>) {
 /// of dropping it) is caught, and the default line ignores write errors.
 pub(crate) fn report(err: &Error) {
     let hook = HOOK.read().unwrap_or_else(PoisonError::into_inner).clone();
-    let handled = hook.is_some_and(|hook| catch_panic(move || hook(err)).is_ok());
+    let handled = hook.is_some_and(|hook| catch_panic(move || hook(err)).is_ok()) || {
+        // Copied out, so that the report runs outside the lock.
+        let default = *DEFAULT.read().unwrap_or_else(PoisonError::into_inner);
+        default.is_some_and(|default| catch_panic(|| default(err)).is_ok())
+    };
     if !handled {
         let _ = writeln!(
             std::io::stderr(),

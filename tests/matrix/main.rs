@@ -18,6 +18,7 @@ mod running;
 mod runtime;
 mod shutdown;
 mod stash;
+mod stats;
 mod stream;
 mod unhandled;
 mod waiting;
@@ -104,6 +105,7 @@ crochet_test_support::stamp_suite! {
     stream::stream_iter_timeout_ends_after_the_last_item_or_the_first_error,
     stream::stream_is_awaited_from_a_task_of_another_runtime,
     stream::stream_try_next_never_blocks_and_blocking_reads_are_refused_on_the_reactor,
+    stats::stats_count_a_known_mix_of_outcomes,
     model::random_operations_match_the_model,
     model::second_shutdown_returns_after_every_pending_result_failed,
     bound::bound_value_is_made_on_the_reactor_and_used_by_calls,
