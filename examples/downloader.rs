@@ -123,7 +123,7 @@ mod web_app {
         match result.wait(Duration::from_millis(100)) {
             Ok(Ok(page)) => (format!("Downloaded: {page:?}"), Session::Clear),
             Ok(Err(err)) => (format!("Download failed: {err}."), Session::Clear),
-            Err(Error::Timeout) => match result.stash() {
+            Err(err) if err.is_timeout() => match result.stash() {
                 Ok(id) => ("Download in progress...".into(), Session::Keep(id)),
                 Err(_) => ("Too many downloads, try later.".into(), Session::Clear),
             },

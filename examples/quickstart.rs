@@ -66,7 +66,7 @@ mod wrappers {
 pub fn stock(item: &str, latency: Duration, timeout: Duration) -> Result<u32, crochet::Error> {
     let result = wrappers::stock(item, latency);
     match result.wait(timeout) {
-        Err(crochet::Error::Timeout) => {
+        Err(err) if err.is_timeout() => {
             result.cancel();
             Err(crochet::Error::Timeout)
         }

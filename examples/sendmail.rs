@@ -77,19 +77,12 @@ pub fn configure(relay_port: u16) {
 /// is cancelled: its connection is dropped on the reactor thread.
 pub fn sendmail(to: &str, message: &str, timeout: Duration) -> Result<(), SendmailError> {
     let relay_port = *RELAY_PORT.get().expect("call configure() first");
-    let sending = wrappers::send(relay_port, to, message);
-    let outcome = match sending.wait(timeout) {
-        Err(crochet::Error::Timeout) => {
-            sending.cancel();
-            // A mail that was sent just before the cancel still counts.
-            sending.try_wait()
-        }
-        outcome => outcome,
-    };
-    match outcome {
+    // On timeout the send is cancelled; a mail sent just before the cancel
+    // still counts.
+    match wrappers::send(relay_port, to, message).wait_or_cancel(timeout) {
         Ok(Ok(())) => Ok(()),
         Ok(Err(err)) => Err(SendmailError::Failed(err)),
-        Err(crochet::Error::Cancelled) => Err(SendmailError::Timeout(timeout)),
+        Err(err) if err.is_timeout() => Err(SendmailError::Timeout(timeout)),
         Err(err) => Err(SendmailError::Internal(err)),
     }
 }

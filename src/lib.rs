@@ -46,14 +46,11 @@
 //!     crochet::tokio::setup().run_in_reactor(move || lookup(key, latency))
 //! }
 //!
-//! // 3. The blocking API: on timeout, cancel the lookup and say so.
+//! // 3. The blocking API: on timeout, cancel the lookup (its future is
+//! //    dropped on the reactor thread) and say so; a result that arrives
+//! //    between the timeout and the cancel is returned, not lost.
 //! pub fn lookup_blocking(key: &str, latency: Duration) -> Result<usize, Error> {
-//!     let result = lookup_in_reactor(key, latency);
-//!     let outcome = result.wait(Duration::from_millis(200));
-//!     if outcome == Err(Error::Timeout) {
-//!         result.cancel(); // drops the lookup's future on the reactor thread
-//!     }
-//!     outcome
+//!     lookup_in_reactor(key, latency).wait_or_cancel(Duration::from_millis(200))
 //! }
 //!
 //! assert_eq!(lookup_blocking("crochet", Duration::from_millis(1)), Ok(7));

@@ -16,6 +16,10 @@ use std::time::Duration;
 /// Names every type an application uses, at the root; it compiles or the
 /// test fails to build.
 type RootTypes = (
+    crochet::BlockingIo<()>,
+    crochet::Bound<()>,
+    crochet::BoundMut<()>,
+    crochet::BoundRef<()>,
     crochet::CancellationToken,
     crochet::WaitForCancellation,
     crochet::Error,
@@ -24,12 +28,15 @@ type RootTypes = (
     crochet::EventualStream<()>,
     crochet::Failure,
     crochet::LoopId,
+    crochet::LoopStats,
     crochet::ShutdownGuard,
+    crochet::Stall,
     crochet::StashFull<()>,
     crochet::StashId,
     crochet::StreamReader<Vec<u8>>,
     crochet::StreamSender<()>,
     crochet::WaitStrategy,
+    Box<dyn crochet::WorkContext>,
     crochet::WorkError<()>,
 );
 
@@ -38,6 +45,8 @@ type ReactorTypes = (
     crochet::reactor::GlobalLoop,
     crochet::reactor::OwnedReactor,
     Box<dyn crochet::reactor::Reactor>,
+    Box<dyn crochet::reactor::PollRead>,
+    Box<dyn crochet::reactor::PollWrite>,
     crochet::reactor::ReactorThread,
     crochet::reactor::StopSignal,
     crochet::reactor::RunTasks,

@@ -363,9 +363,10 @@ impl From<Error> for io::Error {
 }
 
 fn io_error(error: Error) -> io::Error {
-    let kind = match error {
-        Error::Timeout => io::ErrorKind::TimedOut,
-        _ => io::ErrorKind::Other,
+    let kind = if error.is_timeout() {
+        io::ErrorKind::TimedOut
+    } else {
+        io::ErrorKind::Other
     };
     io::Error::new(kind, ReactorIo(error))
 }

@@ -9,8 +9,8 @@
 //!    nothing.
 //! 2. A value is moved out once (`Ready` -> `Taken`); a failure stays, and
 //!    every wait gets a clone of it.
-//! 3. The move out of `Pending` notifies the blocked sleepers (under the
-//!    lock, and only when there are any) and wakes the async waiter (after
+//! 3. The move out of `Pending` notifies the blocked sleepers (right after
+//!    the lock is released, and only when there were any) and wakes the async waiter (after
 //!    the lock is released, since a waker may run arbitrary code). Taking
 //!    the value (`Ready` -> `Taken`) wakes nobody: it is a waiter's own act.
 //! 4. A panic is reported as unhandled at most once: when it arrives after
@@ -113,7 +113,7 @@ impl<T> Slot<T> {
 
     /// Sets the outcome if it is still pending (invariant 1); says whether it did.
     pub(crate) fn resolve(&self, result: Result<T, Error>, by: By) -> bool {
-        let (waker, task, report) = {
+        let (waker, task, report, sleepers) = {
             let mut state = lock(&self.state);
             if !matches!(state.outcome, Outcome::Pending) {
                 return false;
@@ -130,15 +130,18 @@ impl<T> Slot<T> {
                 state.take_unobserved()
             };
             self.resolved.store(true, Ordering::Release);
-            if state.sleepers > 0 {
-                self.sleepers.notify_all();
-            }
             let task = match by {
                 By::Outsider => state.task.take(),
                 By::Task => None,
             };
-            (state.waker.take(), task, report)
+            (state.waker.take(), task, report, state.sleepers > 0)
         };
+        // Notified after the lock is released: a sleeper woken on this CPU
+        // would otherwise run at once only to block on the lock still held.
+        // It finds the outcome set, since it checks under the lock.
+        if sleepers {
+            self.sleepers.notify_all();
+        }
         if let Some(waker) = waker {
             waker.wake();
         }

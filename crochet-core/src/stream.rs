@@ -707,8 +707,8 @@ impl<T: AsRef<[u8]>> io::BufRead for StreamReader<T> {
             match self.stream.next_timeout(self.per_read) {
                 Ok(Some(chunk)) => self.chunk = Some(chunk),
                 Ok(None) => return Ok(&[]),
-                Err(Error::Timeout) => {
-                    return Err(io::Error::new(io::ErrorKind::TimedOut, Error::Timeout))
+                Err(err) if err.is_timeout() => {
+                    return Err(io::Error::new(io::ErrorKind::TimedOut, err))
                 }
                 Err(err) => return Err(io::Error::other(err)),
             }

@@ -13,7 +13,7 @@
 //!    `finished` never goes back.
 //! 4. Every change a waiting side may be waiting for (an item, the finish,
 //!    the close, room for a send) wakes that side: the blocked consumers
-//!    are notified under the lock, wakers are woken after it is released.
+//!    are notified and wakers woken after the lock is released.
 //! 5. No waker is cloned, woken or dropped, and no item is dropped, while
 //!    the lock is held: that is user code.
 
@@ -130,8 +130,9 @@ impl<T> Buffer<T> {
                 state.items.push_back(value);
                 let consumer = state.consumer.take();
                 self.ready.store(true, Ordering::Release);
-                self.notify(&state);
+                let sleepers = state.sleepers > 0;
                 drop(state);
+                self.notify(sleepers);
                 drop(clone);
                 if let Some(consumer) = consumer {
                     consumer.wake();
@@ -261,16 +262,20 @@ impl<T> Buffer<T> {
     /// send waiting for room fails, and the consumer learns of the end
     /// once it has every item (invariant 3).
     pub(crate) fn finish(&self) {
-        let (consumer, producer) = {
+        let (consumer, producer, sleepers) = {
             let mut state = lock(&self.state);
             if state.finished {
                 return;
             }
             state.finished = true;
             self.ready.store(true, Ordering::Release);
-            self.notify(&state);
-            (state.consumer.take(), state.producer.take())
+            (
+                state.consumer.take(),
+                state.producer.take(),
+                state.sleepers > 0,
+            )
         };
+        self.notify(sleepers);
         wake(consumer);
         wake(producer);
     }
@@ -279,17 +284,18 @@ impl<T> Buffer<T> {
     /// fails, and the buffered items are returned, for the caller to drop
     /// outside the lock (invariant 2).
     pub(crate) fn close(&self) -> VecDeque<T> {
-        let (items, consumer, producer) = {
+        let (items, consumer, producer, sleepers) = {
             let mut state = lock(&self.state);
             state.closed = true;
             self.ready.store(true, Ordering::Release);
-            self.notify(&state);
             (
                 std::mem::take(&mut state.items),
                 state.consumer.take(),
                 state.producer.take(),
+                state.sleepers > 0,
             )
         };
+        self.notify(sleepers);
         wake(consumer);
         wake(producer);
         items
@@ -320,8 +326,11 @@ impl<T> Buffer<T> {
         Some(taken)
     }
 
-    fn notify(&self, state: &State<T>) {
-        if state.sleepers > 0 {
+    /// Wakes the blocked consumers, if there were any, after the lock was
+    /// released: one woken on this CPU would otherwise block on the lock at
+    /// once. They find what changed, since they check under the lock.
+    fn notify(&self, sleepers: bool) {
+        if sleepers {
             self.consumers.notify_all();
         }
     }

@@ -39,10 +39,16 @@ impl<T> EventualResult<T> {
     pub fn wait_or_cancel(&self, timeout: Duration) -> Result<T, Error> {
         match self.wait(timeout) {
             // The cancel lost: the outcome arrived after the timeout.
-            Err(Error::Timeout) if !self.cancel_now() => match self.try_wait() {
-                Err(Error::Cancelled) => Err(Error::Timeout),
-                outcome => outcome,
-            },
+            // A timeout names the work that blocked the reactor, if any.
+            Err(timeout) if timeout.is_timeout() => {
+                if self.cancel_now() {
+                    return Err(timeout);
+                }
+                match self.try_wait() {
+                    Err(Error::Cancelled) => Err(timeout),
+                    outcome => outcome,
+                }
+            }
             outcome => outcome,
         }
     }

@@ -574,7 +574,7 @@ impl AppThread {
             0 => Some(result.wait(PATIENCE)),
             1 => None,
             _ => match result.wait(Duration::from_millis(1)) {
-                Err(Error::Timeout) => None,
+                Err(err) if err.is_timeout() => None,
                 outcome => Some(outcome),
             },
         };
@@ -611,7 +611,7 @@ impl AppThread {
         });
         let waited = start.elapsed();
         match outcome {
-            Err(Error::Timeout) => {
+            Err(err) if err.is_timeout() => {
                 let overrun = self
                     .shared
                     .check_overrun("time-out", self.call, timeout, waited);
@@ -951,7 +951,7 @@ fn racing_submitter<R: Runtime>(
         }
         figures.racing_calls += 1;
         match result.wait(Duration::from_millis(1 + rng.below(10))) {
-            Err(Error::Timeout) => {
+            Err(err) if err.is_timeout() => {
                 if rng.chance(50) {
                     result.cancel();
                 }

@@ -77,7 +77,7 @@ pub fn streams_dropped_at_random_points_drop_every_producer_once_on_the_reactor<
                         match outcome {
                             Ok(Some(item)) => drop(item),
                             Ok(None) => break,
-                            Err(Error::Timeout) => {}
+                            Err(err) if err.is_timeout() => {}
                             Err(Error::Panicked(failure)) if failure.message() == message => {
                                 saw_the_panic = true;
                                 break;
