@@ -71,7 +71,7 @@ mod web_app {
     use std::thread;
     use std::time::Duration;
 
-    use crochet::{Error, StashId};
+    use crochet::StashId;
     use tiny_http::{Header, Request, Response, Server};
 
     use super::download::DownloadError;
