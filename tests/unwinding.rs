@@ -9,7 +9,6 @@ use std::pin::Pin;
 use std::sync::mpsc;
 use std::sync::Once;
 use std::task::{Context, Waker};
-use std::thread;
 use std::time::{Duration, Instant};
 
 use crochet::reactor::OwnedReactor;
@@ -63,7 +62,7 @@ fn tasks_dropped_while_their_thread_unwinds_release_their_results() {
     quiet();
     let (loops, attached) = mpsc::channel();
     let (go, panic_now) = mpsc::channel::<()>();
-    let runtime_thread = thread::spawn(move || {
+    let runtime_thread = std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
