@@ -310,7 +310,8 @@ impl<T: Send + Sync + 'static> Bound<T> {
         if self.event_loop.is_reactor_thread() {
             return Err(Error::WaitInReactorThread);
         }
-        self.call(f).wait_or_cancel(timeout)
+        self.call(f)
+            .wait_or_stop(timeout, EventualResult::cancel_now)
     }
 
     /// The loop the value lives on.

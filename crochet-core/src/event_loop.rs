@@ -229,11 +229,8 @@ impl EventLoop {
         if self.is_reactor_thread() {
             return Err(Error::WaitInReactorThread);
         }
-        let result = self.submit(Location::caller(), None, None, f);
-        match result.wait_off_reactor(timeout) {
-            Err(Error::Timeout) if !result.time_out_now() => result.try_wait(),
-            outcome => self.handle.core.monitor.explain(outcome),
-        }
+        self.submit(Location::caller(), None, None, f)
+            .wait_or_stop(timeout, EventualResult::time_out_now)
     }
 
     /// Whether the calling thread is one of this loop's reactor threads,

@@ -37,17 +37,34 @@ impl<T> EventualResult<T> {
     /// assert_eq!(quick.wait_or_cancel(Duration::from_secs(5)), Ok(5));
     /// ```
     pub fn wait_or_cancel(&self, timeout: Duration) -> Result<T, Error> {
-        match self.wait(timeout) {
-            // The cancel lost: the outcome arrived after the timeout.
-            // A timeout names the work that blocked the reactor, if any.
-            Err(timeout) if timeout.is_timeout() => {
-                if self.cancel_now() {
-                    return Err(timeout);
+        if self.core().is_reactor_thread() {
+            return Err(Error::WaitInReactorThread);
+        }
+        self.wait_or_stop(timeout, EventualResult::cancel_now)
+    }
+
+    /// The wait of `wait_or_cancel` and of every `wait_for`, for a caller
+    /// that has checked that this is not the reactor thread: waits up to
+    /// `timeout`; on timeout settles the work with `stop` (as cancelled or
+    /// as timed out, which drops its future on the reactor) and returns
+    /// [`Error::Timeout`], naming a poll that blocks the reactor if one does,
+    /// unless the result won that race, which is returned instead.
+    pub(crate) fn wait_or_stop(
+        &self,
+        timeout: Duration,
+        stop: fn(&Self) -> bool,
+    ) -> Result<T, Error> {
+        match self.wait_off_reactor(timeout) {
+            Err(Error::Timeout) => {
+                if !stop(self) {
+                    match self.try_wait() {
+                        // Cancelled by someone else meanwhile: to this
+                        // wait, still its timeout.
+                        Err(Error::Cancelled) => {}
+                        outcome => return outcome,
+                    }
                 }
-                match self.try_wait() {
-                    Err(Error::Cancelled) => Err(timeout),
-                    outcome => outcome,
-                }
+                self.core().monitor.explain(Err(Error::Timeout))
             }
             outcome => outcome,
         }

@@ -98,6 +98,6 @@ impl EventLoop {
             return Err(Error::WaitInReactorThread);
         }
         self.run_in_reactor_with_canceller(f, cancel)
-            .wait_or_cancel(timeout)
+            .wait_or_stop(timeout, EventualResult::cancel_now)
     }
 }
