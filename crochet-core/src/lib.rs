@@ -99,6 +99,8 @@ pub use stall::Stall;
 mod error;
 pub use error::{Error, Failure, ResultExt, WorkError};
 mod unhandled;
+// One blocking sleep until a deadline, for a result's wait and a stream's read.
+mod sleep;
 pub use unhandled::{
     reset_unhandled_error_hook, set_default_unhandled_error_report, set_unhandled_error_hook,
 };

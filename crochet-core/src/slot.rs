@@ -25,13 +25,13 @@
 use std::mem;
 use std::panic::Location;
 use std::sync::Arc;
-use std::sync::PoisonError;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use crate::error::{Error, Failure};
 use crate::loop_core::LoopCore;
 use crate::settle::{By, Settle};
+use crate::sleep::sleep_once;
 use crate::sync::{lock, AtomicBool, Condvar, Mutex, Ordering};
 use crate::unhandled;
 
@@ -165,32 +165,13 @@ impl<T> Slot<T> {
             if let Some(result) = state.take() {
                 return result;
             }
-            let timeout = match deadline {
-                None => None,
-                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
-                    Some(left) if !left.is_zero() => Some(left),
-                    _ => return Err(Error::Timeout),
-                },
-            };
-            // In a child forked after the loop started, nothing would ever
-            // wake this wait.
-            if self.core.started_before_fork() {
-                return Err(Error::StartedBeforeFork);
-            }
-            state.sleepers += 1;
-            state = match timeout {
-                None => self
-                    .sleepers
-                    .wait(state)
-                    .unwrap_or_else(PoisonError::into_inner),
-                Some(left) => {
-                    self.sleepers
-                        .wait_timeout(state, left)
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .0
-                }
-            };
-            state.sleepers -= 1;
+            state = sleep_once(
+                &self.sleepers,
+                state,
+                |state| &mut state.sleepers,
+                deadline,
+                || self.core.started_before_fork(),
+            )?;
         }
     }
 

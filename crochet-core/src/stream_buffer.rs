@@ -18,11 +18,11 @@
 //!    the lock is held: that is user code.
 
 use std::collections::VecDeque;
-use std::sync::PoisonError;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use crate::error::Error;
+use crate::sleep::sleep_once;
 use crate::sync::{lock, AtomicBool, Condvar, Mutex, MutexGuard, Ordering};
 
 /// What the consumer found.
@@ -190,30 +190,13 @@ impl<T> Buffer<T> {
                     .after_take(state, taken)
                     .expect("something was taken a moment ago, under the same lock"));
             }
-            let timeout = match deadline {
-                None => None,
-                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
-                    Some(left) if !left.is_zero() => Some(left),
-                    _ => return Err(Error::Timeout),
-                },
-            };
-            if forked() {
-                return Err(Error::StartedBeforeFork);
-            }
-            state.sleepers += 1;
-            state = match timeout {
-                None => self
-                    .consumers
-                    .wait(state)
-                    .unwrap_or_else(PoisonError::into_inner),
-                Some(left) => {
-                    self.consumers
-                        .wait_timeout(state, left)
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .0
-                }
-            };
-            state.sleepers -= 1;
+            state = sleep_once(
+                &self.consumers,
+                state,
+                |state| &mut state.sleepers,
+                deadline,
+                &forked,
+            )?;
         }
     }
 
