@@ -51,7 +51,8 @@
 //    (which loop the calling thread belongs to), `cancel` (the token),
 //    `stall` (`Stall`, the value).
 // 2. Failures: `error`, then `unhandled` (the report of failures nobody
-//    saw), then `canceller` (cleanup after a cancel, whose panics are
+//    saw), `sleep` (a waiter's sleep until its deadline), then
+//    `canceller` (cleanup after a cancel, whose panics are
 //    reported). Observation: `context` (the context hook), `stats` (the
 //    counters, `LoopStats`), `stall_report` (the stall hook), `monitor`
 //    (times polls, notices stalls, holds the counters).
