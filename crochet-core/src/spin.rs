@@ -1,7 +1,7 @@
 //! How a blocking wait waits: spin briefly (giving the CPU away between
 //! checks) before parking, or park at once.
 
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::AtomicBool;
 #[cfg(not(all(test, crochet_loom)))]
 use std::sync::atomic::Ordering;
 #[cfg(not(all(test, crochet_loom)))]
@@ -71,7 +71,7 @@ impl Default for WaitStrategy {
     }
 }
 
-/// The callers spinning on one loop's results now.
+/// Whether a caller spins on one loop's results now.
 ///
 /// At most one caller per loop spins, and only while the loop's reactor is
 /// awake: a sleeping reactor has nothing running that could settle the
@@ -80,13 +80,13 @@ impl Default for WaitStrategy {
 /// the loop or on any thread's CPU affinity.
 // The loom models never spin.
 #[cfg_attr(all(test, crochet_loom), allow(dead_code))]
-pub(crate) struct Spinners(AtomicUsize);
+pub(crate) struct Spinners(AtomicBool);
 
-// ORDERING: AcqRel/Acquire: a count, read and updated in one atomic step;
-// it guards no other memory.
+// ORDERING: AcqRel swap, Release store: a flag taken and given back in one
+// atomic step each; it guards no other memory.
 impl Spinners {
     pub(crate) const fn new() -> Spinners {
-        Spinners(AtomicUsize::new(0))
+        Spinners(AtomicBool::new(false))
     }
 
     /// Checks `done` until it says yes, `budget` runs out, or `awake` says
@@ -103,11 +103,7 @@ impl Spinners {
         if !awake() {
             return false;
         }
-        if self
-            .0
-            .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire)
-            .is_err()
-        {
+        if self.0.swap(true, Ordering::AcqRel) {
             return false;
         }
         let _spinning = Release(&self.0);
@@ -117,12 +113,12 @@ impl Spinners {
 
 /// Lets the next caller spin when dropped.
 #[cfg(not(all(test, crochet_loom)))]
-struct Release<'a>(&'a AtomicUsize);
+struct Release<'a>(&'a AtomicBool);
 
 #[cfg(not(all(test, crochet_loom)))]
 impl Drop for Release<'_> {
     fn drop(&mut self) {
-        self.0.store(0, Ordering::Release);
+        self.0.store(false, Ordering::Release);
     }
 }
 
