@@ -6,7 +6,9 @@
 
 use std::collections::BTreeMap;
 use std::sync::{mpsc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crochet_test_support::reliability::poll_until;
 
 use log::kv::{Error as KvError, Key, Value, VisitSource};
 use log::{Level, Log, Metadata, Record};
@@ -59,10 +61,8 @@ static LOGGER: Recorder = Recorder;
 
 /// The first record whose key-value `key` contains `text`, waiting up to `patience`.
 fn record_with(key: &str, text: &str, patience: Duration) -> Option<Seen> {
-    let deadline = Instant::now() + patience;
-    loop {
-        let found = SEEN
-            .lock()
+    let find = || {
+        SEEN.lock()
             .unwrap_or_else(PoisonError::into_inner)
             .iter()
             .find(|seen| {
@@ -70,12 +70,10 @@ fn record_with(key: &str, text: &str, patience: Duration) -> Option<Seen> {
                     .get(key)
                     .is_some_and(|value| value.contains(text))
             })
-            .cloned();
-        if found.is_some() || Instant::now() > deadline {
-            return found;
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    }
+            .cloned()
+    };
+    poll_until(patience, || find().is_some());
+    find()
 }
 
 // One test, in order, since the hooks and the logger are process-wide.

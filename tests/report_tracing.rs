@@ -7,7 +7,9 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{mpsc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crochet_test_support::reliability::poll_until;
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
@@ -55,10 +57,8 @@ impl<S: Subscriber> Layer<S> for Recorder {
 
 /// The first event whose `field` contains `text`, waiting for it up to `patience`.
 fn event_with(field: &str, text: &str, patience: Duration) -> Option<Seen> {
-    let deadline = Instant::now() + patience;
-    loop {
-        let found = SEEN
-            .lock()
+    let find = || {
+        SEEN.lock()
             .unwrap_or_else(PoisonError::into_inner)
             .iter()
             .find(|seen| {
@@ -66,12 +66,10 @@ fn event_with(field: &str, text: &str, patience: Duration) -> Option<Seen> {
                     .get(field)
                     .is_some_and(|value| value.contains(text))
             })
-            .cloned();
-        if found.is_some() || Instant::now() > deadline {
-            return found;
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    }
+            .cloned()
+    };
+    poll_until(patience, || find().is_some());
+    find()
 }
 
 // One test, in order, since the hooks and the subscriber are process-wide.
