@@ -1,0 +1,1 @@
+//! A blocking HTTP client over hyper.

@@ -1,0 +1,1 @@
+//! A blocking PostgreSQL client over tokio-postgres.
