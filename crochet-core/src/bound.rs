@@ -7,7 +7,7 @@ use std::panic::Location;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::bound_access::{BoundMut, BoundRef, Cell};
+use crate::bound_access::{BoundMut, BoundRef, Cell, Ticket};
 use crate::canceller::Canceller;
 use crate::error::Error;
 use crate::event_loop::EventLoop;
@@ -329,6 +329,12 @@ impl<T: Send + Sync + 'static> Bound<T> {
         &self.event_loop
     }
 
+    /// A place in the queue for access to the value, taken now, in
+    /// submission order; its access is claimed on the reactor.
+    pub(crate) fn ticket(&self, exclusive: bool) -> Ticket<T> {
+        self.cell.ticket(exclusive)
+    }
+
     fn submit_shared<F, Fut, R>(
         &self,
         location: &'static Location<'static>,
@@ -340,7 +346,7 @@ impl<T: Send + Sync + 'static> Bound<T> {
         Fut: Future<Output = R> + Send + 'static,
         R: Send + 'static,
     {
-        let ticket = self.cell.ticket(false);
+        let ticket = self.ticket(false);
         self.event_loop
             .submit(location, None, canceller, move || async move {
                 f(ticket.shared().await).await

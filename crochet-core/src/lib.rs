@@ -146,6 +146,7 @@ pub use event_loop::{EventLoop, ShutdownGuard};
 // `EventualResult` in its own file).
 mod bound;
 mod bound_access;
+mod bound_stream;
 pub use bound::Bound;
 pub use bound_access::{BoundMut, BoundRef};
 mod blocking_io;

@@ -69,7 +69,8 @@ impl EventLoop {
     /// As [`stream`](Self::stream), with a canceller: `cancel` runs on the
     /// reactor once the stream was cancelled or dropped before its producer
     /// finished, after the producer's future was dropped (never when the
-    /// producer finished); see
+    /// producer finished; a producer that returns because a send failed
+    /// after the drop stopped early, and the canceller runs); see
     /// [`run_in_reactor_with_canceller`](Self::run_in_reactor_with_canceller).
     ///
     /// # Examples
@@ -115,7 +116,7 @@ impl EventLoop {
         )
     }
 
-    fn open_stream<T, F, Fut>(
+    pub(crate) fn open_stream<T, F, Fut>(
         &self,
         location: &'static Location<'static>,
         capacity: usize,
@@ -137,10 +138,21 @@ impl EventLoop {
         let token = CancellationToken::new();
         let theirs_token = token.clone();
         let mut producer = self.submit(location, Some(token), canceller, move || {
-            produce(StreamSender {
+            let closed = theirs.clone();
+            let produced = produce(StreamSender {
                 buffer: theirs,
                 token: theirs_token,
-            })
+            });
+            async move {
+                produced.await;
+                // A producer that returned because its consumer is gone (a
+                // send failed) stopped early, as if it had been dropped: it
+                // waits here for the cancel that preceded the close, so
+                // that the work ends cancelled and its canceller runs.
+                if closed.is_closed() {
+                    std::future::pending::<()>().await;
+                }
+            }
         });
         // The work's outcome marks the buffer finished, whoever settles it
         // (the producer, a panic, a cancel, shutdown).
@@ -424,6 +436,8 @@ impl<T> EventualStream<T> {
     /// assert_eq!(endless.next_timeout(Duration::from_secs(5)), Err(crochet_core::Error::Cancelled));
     /// ```
     pub fn cancel(&self) {
+        // The producer is cancelled before the buffer closes: a producer
+        // that sees the buffer closed knows its cancel has happened.
         self.producer.cancel();
         drop_items(self.buffer.close(), &self.producer);
     }

@@ -284,6 +284,11 @@ impl<T> Buffer<T> {
         items
     }
 
+    /// Whether the consumer closed the buffer.
+    pub(crate) fn is_closed(&self) -> bool {
+        lock(&self.state).closed
+    }
+
     /// Whether the buffer takes no more items (closed or finished).
     pub(crate) fn is_shut(&self) -> bool {
         let state = lock(&self.state);

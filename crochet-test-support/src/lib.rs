@@ -14,6 +14,8 @@
 //!   exact count of unhandled reports and bounded joins.
 //! - [`stress`]: the stress engine the reliability suite runs for seconds
 //!   and the soak for as long as asked.
+//! - [`postgres_server`]: the PostgreSQL server of the PostgreSQL client's
+//!   tests, example and benchmark (`CROCHET_POSTGRES`, or a private one).
 //! - [`ThreadNameOnDrop`]: tells which thread dropped it; all the adapters'
 //!   tests need, so it is there without the feature `fixture` (on by
 //!   default), which brings the rest and with it the facade and the
@@ -35,6 +37,7 @@ pub mod reliability;
 #[cfg(feature = "fixture")]
 pub mod stress;
 
+pub mod postgres_server;
 pub mod refusal;
 pub mod tcp_io;
 mod thread_name_on_drop;

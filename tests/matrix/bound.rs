@@ -188,3 +188,39 @@ pub fn a_panicking_call_fails_alone_and_the_value_stays_usable<R: Runtime>() {
     assert_eq!(bound.call(|n| async move { *n }).wait(LONG), Ok(2));
     assert_eq!(bound.call_mut(|n| async move { *n }).wait(LONG), Ok(2));
 }
+
+pub fn bound_stream_reads_the_value_in_order_and_an_early_drop_cancels_it<R: Runtime>() {
+    let fx = Fixture::<R>::new();
+    let bound = fx.bind(|| async { vec![1_u32, 2] }).wait(LONG).unwrap();
+    // A stream opened after a call_mut sees what the call did.
+    let pushed = bound.call_mut(|mut rows| async move { rows.push(3) });
+    let mut rows = bound.stream(1, |rows, sender| async move {
+        assert!(R::in_runtime(), "the producer ran off the runtime");
+        for row in rows.iter() {
+            if sender.send(*row).await.is_err() {
+                return;
+            }
+        }
+    });
+    let read: Result<Vec<u32>, _> = rows.iter_timeout(LONG).collect();
+    assert_eq!(read, Ok(vec![1, 2, 3]));
+    assert_eq!(pushed.wait(LONG), Ok(()));
+
+    // An endless producer holding shared access, dropped after one item:
+    // its canceller runs, and the access is given back.
+    let (ran, runs) = mpsc::channel();
+    let mut endless = bound.stream_with_canceller(
+        1,
+        |rows, sender| async move { while sender.send(rows.len()).await.is_ok() {} },
+        move || async move { ran.send(R::in_runtime()).unwrap() },
+    );
+    assert_eq!(endless.next_timeout(LONG), Ok(Some(3)));
+    drop(endless);
+    assert_eq!(
+        runs.recv_timeout(LONG),
+        Ok(true),
+        "the canceller ran off the runtime"
+    );
+    let last = bound.call_mut(|mut rows| async move { rows.pop() });
+    assert_eq!(last.wait(LONG), Ok(Some(3)));
+}

@@ -293,3 +293,35 @@ pub fn canceller_runs_after_a_dropped_stream_and_not_after_a_finished_one<R: Run
         "the canceller ran after the producer finished"
     );
 }
+
+/// The producer is being polled when the stream is dropped, and ends
+/// because its next send fails: it stopped early, so the canceller runs
+/// (the query it stands for is still running on the server).
+pub fn canceller_runs_after_a_stream_dropped_while_its_producer_ran<R: Runtime>() {
+    let fx = Fixture::<R>::new();
+    let (dropped_tx, dropped_rx) = mpsc::channel::<()>();
+    let (ran, runs) = mpsc::channel();
+    let mut stream = fx.stream_with_canceller(
+        1,
+        move |sender| async move {
+            sender.send(1_u32).await.expect("the first send");
+            // Still inside the poll that sent the first item: the consumer
+            // reads it and drops the stream meanwhile.
+            dropped_rx
+                .recv_timeout(LONG)
+                .expect("the stream was dropped");
+            if sender.send(2).await.is_err() {
+                return; // the consumer is gone
+            }
+            fail::<()>("the second send succeeded after the drop".into());
+        },
+        move || async move { ran.send(()).unwrap() },
+    );
+    assert_eq!(stream.next_timeout(LONG), Ok(Some(1)));
+    drop(stream);
+    dropped_tx.send(()).unwrap();
+    assert!(
+        runs.recv_timeout(LONG).is_ok(),
+        "the canceller did not run after the producer stopped early"
+    );
+}
