@@ -148,6 +148,13 @@ impl<'a> Figure<'a> {
 /// rounds' ratios crochet ÷ peer (for latency and CPU lower is better, for
 /// throughput higher is).
 pub fn run(title: &str, rounds: usize, figures: &[Figure<'_>]) {
+    // `CROCHET_BENCH_FILTER=latency|CPU` keeps the figures whose name has
+    // one of the words.
+    let filter = std::env::var("CROCHET_BENCH_FILTER").unwrap_or_default();
+    let figures: Vec<&Figure<'_>> = figures
+        .iter()
+        .filter(|f| filter.split('|').any(|word| f.name.contains(word)))
+        .collect();
     println!("\n## {title}: {rounds} rounds");
     let mut ratios = vec![Vec::with_capacity(rounds); figures.len()];
     let mut values = vec![(Vec::new(), Vec::new()); figures.len()];

@@ -1,3 +1,199 @@
-//! The PostgreSQL figures.
+//! The PostgreSQL figures: the blocking client of
+//! `crochet_examples::postgres` against the `postgres` crate (tokio-postgres
+//! driven by `block_on` on the caller's thread), against the same server
+//! (`CROCHET_POSTGRES`, or a private one started for the run).
 
-pub fn run(_rounds: usize) {}
+use std::time::Duration;
+
+use crochet::EventLoop;
+use crochet_examples::params;
+use crochet_examples::postgres::Client;
+use crochet_test_support::postgres_server;
+
+use crate::harness::{self, Figure, Measure, Side};
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The small query.
+const SELECT_1: &str = "SELECT 1";
+
+/// The query of 100 rows of two columns.
+const ROWS_100: &str = "SELECT n, 'row number ' || n FROM generate_series(1, 100) AS n";
+
+/// Every thread shares one crochet client (its statements are pipelined
+/// on one connection).
+struct Shared {
+    client: Client,
+    sql: &'static str,
+}
+
+impl Side for Shared {
+    fn session(&self) -> Box<dyn FnMut() + '_> {
+        let client = self.client.clone();
+        Box::new(move || {
+            let rows = client.query(self.sql, params![]).expect("the query");
+            assert!(!rows.is_empty());
+        })
+    }
+}
+
+/// Every thread connects a crochet client of its own, on `reactor`.
+struct PerThread {
+    reactor: EventLoop,
+    config: String,
+    sql: &'static str,
+}
+
+impl Side for PerThread {
+    fn session(&self) -> Box<dyn FnMut() + '_> {
+        let client = Client::connect_on(&self.reactor, &self.config, TIMEOUT).expect("connected");
+        Box::new(move || {
+            let rows = client.query(self.sql, params![]).expect("the query");
+            assert!(!rows.is_empty());
+        })
+    }
+}
+
+/// Every thread connects a `postgres::Client` of its own (it is `!Sync`:
+/// a client per thread is how it is used).
+struct PostgresCrate {
+    config: String,
+    sql: &'static str,
+}
+
+impl Side for PostgresCrate {
+    fn session(&self) -> Box<dyn FnMut() + '_> {
+        let mut client =
+            postgres::Client::connect(&self.config, postgres::NoTls).expect("connected");
+        Box::new(move || {
+            let rows = client.query(self.sql, &[]).expect("the query");
+            assert!(!rows.is_empty());
+        })
+    }
+}
+
+pub fn run(rounds: usize) {
+    let server = match postgres_server::server() {
+        Ok(server) => server,
+        Err(why) => {
+            println!("\nPostgreSQL figures skipped: {why}");
+            return;
+        }
+    };
+    let config = server.config().to_owned();
+    // The process-wide loop: one thread.
+    let one_thread = crochet::tokio::setup();
+    if std::env::var_os("PG_PARK").is_some() {
+        one_thread.set_wait_strategy(crochet::WaitStrategy::Park);
+    }
+    // A library's private loop for many connections: a multi-thread
+    // runtime with a worker per CPU.
+    let multi_thread = crochet::tokio::Builder::new_multi_thread()
+        .thread_name("clients-loop")
+        .start()
+        .expect("a multi-thread loop");
+    let shared = |sql| Shared {
+        client: Client::connect_on(&one_thread, &config, TIMEOUT).expect("connected"),
+        sql,
+    };
+    let per_thread = |reactor: &EventLoop, sql| PerThread {
+        reactor: reactor.clone(),
+        config: config.clone(),
+        sql,
+    };
+    let peer = |sql| PostgresCrate {
+        config: config.clone(),
+        sql,
+    };
+    let (shared_1, shared_100) = (shared(SELECT_1), shared(ROWS_100));
+    let (own_1, own_100) = (
+        per_thread(&one_thread, SELECT_1),
+        per_thread(&one_thread, ROWS_100),
+    );
+    let (multi_1, multi_100) = (
+        per_thread(&multi_thread, SELECT_1),
+        per_thread(&multi_thread, ROWS_100),
+    );
+    let (peer_1, peer_100) = (peer(SELECT_1), peer(ROWS_100));
+
+    let crochet = "crochet";
+    let postgres = "postgres crate";
+    let run = Duration::from_millis(500);
+    let throughput = |threads| Measure::Throughput { threads, run };
+    let mut figures = vec![
+        Figure::new(
+            "latency, SELECT 1",
+            Measure::Latency { calls: 2000 },
+            (crochet, &shared_1),
+            (postgres, &peer_1),
+        ),
+        Figure::new(
+            "latency, 100 rows",
+            Measure::Latency { calls: 1000 },
+            (crochet, &shared_100),
+            (postgres, &peer_100),
+        ),
+        Figure::new(
+            "CPU per call, SELECT 1",
+            Measure::Cpu { calls: 2000 },
+            (crochet, &shared_1),
+            (postgres, &peer_1),
+        ),
+        Figure::new(
+            "CPU per call, 100 rows",
+            Measure::Cpu { calls: 1000 },
+            (crochet, &shared_100),
+            (postgres, &peer_100),
+        ),
+    ];
+    for threads in [1, 8, 32] {
+        figures.push(Figure::new(
+            format!("throughput, {threads} threads, SELECT 1, shared client"),
+            throughput(threads),
+            ("crochet shared", &shared_1),
+            (postgres, &peer_1),
+        ));
+        figures.push(Figure::new(
+            format!("throughput, {threads} threads, SELECT 1, client per thread"),
+            throughput(threads),
+            ("crochet per thread", &own_1),
+            (postgres, &peer_1),
+        ));
+    }
+    figures.extend([
+        Figure::new(
+            "throughput, 32 threads, 100 rows, shared client",
+            throughput(32),
+            ("crochet shared", &shared_100),
+            (postgres, &peer_100),
+        ),
+        Figure::new(
+            "throughput, 32 threads, 100 rows, client per thread",
+            throughput(32),
+            ("crochet per thread", &own_100),
+            (postgres, &peer_100),
+        ),
+        // A library's private multi-thread loop for per-thread clients.
+        Figure::new(
+            "throughput, 32 threads, SELECT 1, per thread, multi-thread loop",
+            throughput(32),
+            ("crochet multi-thread", &multi_1),
+            (postgres, &peer_1),
+        ),
+        Figure::new(
+            "throughput, 32 threads, 100 rows, per thread, multi-thread loop",
+            throughput(32),
+            ("crochet multi-thread", &multi_100),
+            (postgres, &peer_100),
+        ),
+        Figure::new(
+            "multi-thread loop ÷ one loop thread, 32 threads, SELECT 1, per thread",
+            throughput(32),
+            ("multi-thread loop", &multi_1),
+            ("one loop thread", &own_1),
+        ),
+    ]);
+    harness::run("PostgreSQL: crochet ÷ postgres crate", rounds, &figures);
+    drop((shared_1, shared_100, own_1, own_100, multi_1, multi_100));
+    multi_thread.shutdown(TIMEOUT);
+}

@@ -61,6 +61,6 @@ pub use crate::owned_reactor::OwnedReactor;
 pub use crate::reactor_thread::{ReactorThread, StopSignal};
 pub use crate::reactor_trait::Reactor;
 pub use crate::task::Task;
-pub use crate::task_queue::{RunTasks, TaskQueue};
+pub use crate::task_queue::{RunTasks, TaskQueue, Turn};
 pub use crate::thread_mark::{enter_thread, enter_thread_scope, is_marked, ThreadMark};
 pub use crate::until_done::until_done;

@@ -379,7 +379,8 @@ impl Wake for TaskWaker {
 enum Idle {
     /// Work arrived meanwhile.
     Work,
-    /// It stays awake: it woke itself and lets its runtime run.
+    /// It stays awake: it gives its thread back to its runtime for a
+    /// moment, to be polled again at once.
     #[cfg_attr(all(test, crochet_loom), allow(dead_code))]
     Watch,
     /// It sleeps until work is queued.
@@ -485,10 +486,11 @@ impl RunTasks {
     }
 
     /// Watches for work until `KEEP_AWAKE` has passed since the last of
-    /// it, checking a few times, then yielding the CPU and waking itself so
-    /// that its runtime runs in between; `None` once the time is up.
+    /// it, checking a few times, then yielding the CPU and its thread (to
+    /// be polled again at once, after its runtime ran in between); `None`
+    /// once the time is up.
     #[cfg(not(all(test, crochet_loom)))]
-    fn watch(&mut self, cx: &mut Context<'_>) -> Option<Idle> {
+    fn watch(&mut self) -> Option<Idle> {
         let since = *self.idle_since.get_or_insert_with(|| {
             self.shared.watching.fetch_add(1, Ordering::Relaxed);
             Instant::now()
@@ -509,7 +511,6 @@ impl RunTasks {
         if self.has_work() {
             return Some(Idle::Work);
         }
-        cx.waker().wake_by_ref();
         Some(Idle::Watch)
     }
 
@@ -517,7 +518,7 @@ impl RunTasks {
     fn idle(&mut self, cx: &mut Context<'_>) -> Idle {
         // The loom models sleep at once: they have no clock.
         #[cfg(not(all(test, crochet_loom)))]
-        if let Some(watched) = self.watch(cx) {
+        if let Some(watched) = self.watch() {
             return watched;
         }
         // Cloned, and the old one dropped, outside the lock (invariant 3).
@@ -545,30 +546,98 @@ impl RunTasks {
     }
 }
 
+impl RunTasks {
+    /// Runs the loop's tasks as polling the future does, except where the
+    /// runner gives its thread back to be polled again at once (while it
+    /// watches for work after the last of it, and after many tasks in a
+    /// row): there it returns `Ready(Turn::Yield)` instead of waking
+    /// itself, for the adapter to yield its runtime's way. Tokio's
+    /// `yield_now`, for one, polls the runtime's I/O driver and timers
+    /// before the runner again, where a task that wakes itself may be
+    /// polled again before them, which holds up the loop's own I/O while
+    /// the runner watches. `Ready(Turn::Done)` once the runner is done (as
+    /// the future's `Ready(())`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use std::time::Duration;
+    /// use crochet_core::reactor::{self, Reactor, Task, TaskQueue, Turn};
+    /// use crochet_core::EventLoop;
+    ///
+    /// struct OneThread(TaskQueue);
+    ///
+    /// impl Reactor for OneThread {
+    ///     fn spawn(&self, task: Task) {
+    ///         self.0.push(task);
+    ///     }
+    ///     fn is_reactor_thread(&self) -> bool {
+    ///         false
+    ///     }
+    ///     fn shutdown(&self, _timeout: Duration) -> bool {
+    ///         self.0.close();
+    ///         true
+    ///     }
+    /// }
+    ///
+    /// let (queue, mut run) = TaskQueue::new();
+    /// std::thread::spawn(move || {
+    ///     reactor::block_on(async move {
+    ///         while poll_fn(|cx| run.poll_turn(cx)).await == Turn::Yield {
+    ///             // A runtime's own yield goes here.
+    ///         }
+    ///     })
+    /// });
+    /// let reactor = EventLoop::new(|_id| OneThread(queue));
+    /// assert_eq!(reactor.wait_for(Duration::from_secs(5), || async { 2 }), Ok(2));
+    /// assert!(reactor.shutdown(Duration::from_secs(5)));
+    /// ```
+    pub fn poll_turn(&mut self, cx: &mut Context<'_>) -> Poll<Turn> {
+        let mut polled = 0;
+        loop {
+            self.take_queued();
+            if self.new.is_empty() && self.woken.is_empty() {
+                if self.closed && self.tasks.is_empty() {
+                    return Poll::Ready(Turn::Done);
+                }
+                match self.idle(cx) {
+                    Idle::Work => continue,
+                    Idle::Watch => return Poll::Ready(Turn::Yield),
+                    Idle::Sleep => return Poll::Pending,
+                }
+            }
+            #[cfg(not(all(test, crochet_loom)))]
+            self.stop_watching();
+            polled += self.run_taken();
+            if polled >= FAIRNESS {
+                return Poll::Ready(Turn::Yield);
+            }
+        }
+    }
+}
+
+/// What [`RunTasks::poll_turn`] returns when it is ready.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Turn {
+    /// The runner gives its thread back to be polled again at once, after
+    /// the runtime ran its other tasks and its I/O.
+    Yield,
+    /// The queue was closed and the runner's tasks have ended.
+    Done,
+}
+
 impl Future for RunTasks {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = &mut *self;
-        let mut polled = 0;
-        loop {
-            this.take_queued();
-            if this.new.is_empty() && this.woken.is_empty() {
-                if this.closed && this.tasks.is_empty() {
-                    return Poll::Ready(());
-                }
-                match this.idle(cx) {
-                    Idle::Work => continue,
-                    Idle::Watch | Idle::Sleep => return Poll::Pending,
-                }
-            }
-            #[cfg(not(all(test, crochet_loom)))]
-            this.stop_watching();
-            polled += this.run_taken();
-            if polled >= FAIRNESS {
+        match self.poll_turn(cx) {
+            Poll::Ready(Turn::Done) => Poll::Ready(()),
+            Poll::Ready(Turn::Yield) => {
                 cx.waker().wake_by_ref();
-                return Poll::Pending;
+                Poll::Pending
             }
+            Poll::Pending => Poll::Pending,
         }
     }
 }

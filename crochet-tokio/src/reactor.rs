@@ -3,12 +3,12 @@
 //! owns lives on a [`ReactorThread`] until the loop stops.
 
 use std::cell::Cell;
-use std::future::Future;
+use std::future::{poll_fn, Future};
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
-use crochet_core::reactor::{Reactor, ReactorThread, StopSignal, Task, TaskQueue};
+use crochet_core::reactor::{Reactor, ReactorThread, RunTasks, StopSignal, Task, TaskQueue, Turn};
 use tokio::runtime::{self, Handle, Runtime};
 use tokio::task::coop;
 
@@ -29,7 +29,7 @@ impl Tokio {
         // leaves the others to the rest of the loop's work.
         let (queue, runners) = TaskQueue::with_runners(handle.metrics().num_workers());
         for run in runners {
-            drop(handle.spawn(run));
+            drop(handle.spawn(run_on_tokio(run)));
         }
         Tokio {
             queue,
@@ -42,6 +42,17 @@ impl Tokio {
     /// a `spawn_blocking` thread, or one that entered it.
     fn in_runtime(&self) -> bool {
         Handle::try_current().is_ok_and(|current| current.id() == self.runtime)
+    }
+}
+
+/// Runs a runner, yielding tokio's way when it gives its thread back: tokio
+/// polls its I/O driver and timers before it polls a task that yielded
+/// again, so the loop's own sockets are served while the runner watches for
+/// new work (a task that woke itself could be polled dozens of times
+/// before the driver).
+async fn run_on_tokio(mut run: RunTasks) {
+    while poll_fn(|cx| run.poll_turn(cx)).await == Turn::Yield {
+        tokio::task::yield_now().await;
     }
 }
 
