@@ -37,9 +37,9 @@ use crate::sync::{lock, AtomicBool, AtomicUsize, Mutex, MutexGuard, Ordering};
 use crate::task::Task;
 
 #[cfg(not(all(test, crochet_loom)))]
-/// How long the runner watches for new work after the last of it, before
-/// it sleeps: work comes in bursts (a caller submits again as soon as it
-/// has its result), and waking a sleeping thread costs far more.
+/// How long the runner watches for new work after a piece of work ended,
+/// before it sleeps: work comes in bursts (a caller submits again as soon
+/// as it has its result), and waking a sleeping thread costs far more.
 const KEEP_AWAKE: Duration = Duration::from_micros(50);
 
 /// How many tasks the runner polls before it lets its runtime run other
@@ -54,9 +54,11 @@ const FAIRNESS: usize = 64;
 /// one at a time; a runtime with several worker threads gets as many
 /// runners, which share the new tasks (a runner that leaves some in the
 /// queue wakes a sleeping one), so that one piece of work that blocks its
-/// thread does not hold up the others. After its last piece of work a
-/// runner stays awake for 50 µs, giving its CPU to any other thread that
-/// wants it between checks, so a burst of calls pays no wake-up per call.
+/// thread does not hold up the others. After a piece of work ended, when
+/// it has no other to run, a runner stays awake for 50 µs, giving its CPU
+/// to any other thread that wants it between checks, so a burst of calls
+/// pays no wake-up per call; after polls that left every task waiting (on
+/// I/O, a timer) it sleeps at once, and the runtime wakes it.
 /// [`is_awake`](Self::is_awake) tells waiting callers whether spinning can
 /// pay off.
 ///
@@ -131,6 +133,8 @@ pub struct RunTasks {
     /// When the runner ran out of work, while it watches for more.
     #[cfg(not(all(test, crochet_loom)))]
     idle_since: Option<Instant>,
+    /// Whether a task ended since the runner last started watching.
+    ended: bool,
 }
 
 struct Shared {
@@ -247,6 +251,7 @@ impl TaskQueue {
                 closed: false,
                 #[cfg(not(all(test, crochet_loom)))]
                 idle_since: None,
+                ended: false,
             })
             .collect();
         (TaskQueue { shared }, runners)
@@ -467,6 +472,7 @@ impl RunTasks {
             .poll(&mut Context::from_waker(&waker))
             .is_ready()
         {
+            self.ended = true;
             let ended = self.tasks.remove(index);
             // The table may have given places back; their wakers go too.
             self.wakers.truncate(self.tasks.places());
@@ -491,6 +497,13 @@ impl RunTasks {
     /// once the time is up.
     #[cfg(not(all(test, crochet_loom)))]
     fn watch(&mut self) -> Option<Idle> {
+        // A watch starts only after a task ended: its caller is about to
+        // submit again. Polls that left every task waiting (on I/O, on a
+        // timer) are followed by sleep, and the runtime wakes the runner
+        // when the wait is over; watching would only spin through it.
+        if self.idle_since.is_none() && !mem::take(&mut self.ended) {
+            return None;
+        }
         let since = *self.idle_since.get_or_insert_with(|| {
             self.shared.watching.fetch_add(1, Ordering::Relaxed);
             Instant::now()
