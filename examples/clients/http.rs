@@ -45,8 +45,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crochet::{Bound, EventLoop, EventualStream, StreamSender};
+use futures::FutureExt;
 use http_body_util::{BodyExt, Empty};
-use hyper::body::{Bytes, Incoming};
+use hyper::body::{Body as _, Bytes, Incoming};
 use hyper::http::response::Parts;
 use hyper::Uri;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -231,12 +232,13 @@ impl Client {
             .event_loop()
             .stream(READ_AHEAD, move |sender| exchange(pool, uri, sender));
         match parts.next_timeout(self.timeout) {
-            Ok(Some(Part::Head(head))) => Ok(Response {
+            Ok(Some(Part::Head(head, ready, ended))) => Ok(Response {
                 head,
                 parts,
                 chunk: Bytes::new(),
                 read: 0,
-                ended: false,
+                ready: ready.into_iter(),
+                ended,
                 per_read: self.read_timeout,
                 timeout: self.timeout,
                 deadline,
@@ -282,7 +284,9 @@ pub struct Response {
     /// The chunk being read: `chunk[read..]` is not read yet.
     chunk: Bytes,
     read: usize,
-    /// The body's end was reached.
+    /// The chunks that came with the head, to read before the stream's.
+    ready: std::vec::IntoIter<Bytes>,
+    /// The stream has nothing more for the body than `ready`.
     ended: bool,
     per_read: Duration,
     /// The whole request's timeout, and when it runs out (`None`: never).
@@ -325,7 +329,7 @@ impl Response {
                 Ok(Bytes::new())
             }
             Ok(Some(Part::Failed(err))) => Err(err.into()),
-            Ok(Some(Part::Head(_))) => Err(io::Error::other("a second response head")),
+            Ok(Some(Part::Head(..))) => Err(io::Error::other("a second response head")),
             Err(crochet::Error::Timeout)
                 if self
                     .deadline
@@ -335,15 +339,20 @@ impl Response {
                 self.parts.cancel();
                 Err(Error::Timeout(self.timeout).into())
             }
-            Err(err) => Err(err.into()),
+            Err(crochet::Error::Timeout) => Err(Error::ReadTimeout(wait).into()),
+            Err(err) => Err(Error::Reactor(err).into()),
         }
     }
 }
 
 impl BufRead for Response {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        while self.read == self.chunk.len() && !self.ended {
-            self.chunk = self.next_chunk()?;
+        while self.read == self.chunk.len() {
+            self.chunk = match self.ready.next() {
+                Some(chunk) => chunk,
+                None if self.ended => break,
+                None => self.next_chunk()?,
+            };
             self.read = 0;
         }
         Ok(&self.chunk[self.read..])
@@ -373,6 +382,11 @@ pub enum Error {
     /// No response within the request's timeout (given here): the request
     /// was dropped and its connection closed.
     Timeout(Duration),
+    /// No data of the body came within the read timeout (given here); the
+    /// request goes on, and a later read can still get its bytes. Only
+    /// body reads fail so, as an `io::Error` of kind
+    /// [`TimedOut`](io::ErrorKind::TimedOut).
+    ReadTimeout(Duration),
     /// The request failed: the server could not be reached, or it closed
     /// the connection.
     Request(hyper_util::client::legacy::Error),
@@ -392,6 +406,9 @@ impl fmt::Display for Error {
             }
             // hyper's errors say little by themselves ("client error
             // (Connect)"): the causes say what happened.
+            Error::ReadTimeout(timeout) => {
+                write!(f, "no data of the response body within {timeout:?}")
+            }
             Error::Request(err) => write!(f, "the request failed: {}", Chain(err)),
             Error::Body(err) => write!(f, "the response body failed: {}", Chain(err)),
             Error::Reactor(err) => write!(f, "{err}"),
@@ -403,7 +420,7 @@ impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match self {
             Error::Uri(err) => Some(err),
-            Error::Timeout(_) => None,
+            Error::Timeout(_) | Error::ReadTimeout(_) => None,
             Error::Request(err) => Some(err),
             Error::Body(err) => Some(err),
             Error::Reactor(err) => Some(err),
@@ -422,7 +439,7 @@ impl From<crochet::Error> for Error {
 impl From<Error> for io::Error {
     fn from(err: Error) -> io::Error {
         let kind = match &err {
-            Error::Timeout(_) | Error::Reactor(crochet::Error::Timeout) => io::ErrorKind::TimedOut,
+            Error::Timeout(_) | Error::ReadTimeout(_) => io::ErrorKind::TimedOut,
             _ => io::ErrorKind::Other,
         };
         io::Error::new(kind, err)
@@ -448,7 +465,9 @@ impl fmt::Display for Chain<'_> {
 /// the body's chunks, and a failure if the body breaks.
 #[derive(Debug)]
 enum Part {
-    Head(Parts),
+    /// The head, the chunks of the body that had arrived with it, and
+    /// whether they are the whole body.
+    Head(Parts, Vec<Bytes>, bool),
     Data(Bytes),
     Failed(Error),
 }
@@ -457,17 +476,37 @@ enum Part {
 /// into `sender`. Dropping this future (a timeout, a response dropped
 /// early) drops hyper's request and closes its connection.
 async fn exchange(pool: Bound<Pool>, uri: Uri, sender: StreamSender<Part>) {
-    let (head, body) = match fetch(&pool, uri).await {
+    let (head, mut body) = match fetch(&pool, uri).await {
         Ok(response) => response,
         Err(err) => {
             let _ = sender.send(Part::Failed(err)).await;
             return;
         }
     };
-    if sender.send(Part::Head(head)).await.is_err() {
-        return; // The application dropped the request.
+    // What of the body has arrived already goes with the head: a small
+    // response is then one item, and one wake-up of the caller.
+    let (mut ready, mut failure) = (Vec::new(), None);
+    let ended = loop {
+        if body.is_end_stream() {
+            break true;
+        }
+        match body.frame().now_or_never() {
+            None => break false,
+            Some(None) => break true,
+            Some(Some(Ok(frame))) => ready.extend(frame.into_data().ok()),
+            Some(Some(Err(err))) => {
+                failure = Some(err);
+                break false;
+            }
+        }
+    };
+    if sender.send(Part::Head(head, ready, ended)).await.is_err() || ended {
+        return;
     }
-    let mut body = body;
+    if let Some(err) = failure {
+        let _ = sender.send(Part::Failed(Error::Body(err))).await;
+        return;
+    }
     while let Some(frame) = body.frame().await {
         let part = match frame {
             Ok(frame) => match frame.into_data() {
@@ -485,12 +524,9 @@ async fn exchange(pool: Bound<Pool>, uri: Uri, sender: StreamSender<Part>) {
 
 /// Layer 1: sends `GET uri` on the shared pool and waits for the head.
 async fn fetch(pool: &Bound<Pool>, uri: Uri) -> Result<(Parts, Incoming), Error> {
-    // The pool's future owns what it needs: the shared access ends as soon
-    // as the request is handed to hyper.
-    let response = pool.call(move |pool| {
-        let response = pool.get(uri);
-        async move { response }
-    });
+    // hyper's future owns what it needs: the call hands it back at once,
+    // so the shared access ends as soon as the request is made.
+    let response = pool.call(move |pool| std::future::ready(pool.get(uri)));
     let response = response.await?.await.map_err(Error::Request)?;
     Ok(response.into_parts())
 }

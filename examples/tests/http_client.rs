@@ -149,6 +149,13 @@ fn a_read_that_waits_too_long_times_out_and_the_request_goes_on() {
     let err = response.read(&mut [0; 64]).expect_err("the rest is late");
     assert_eq!(err.kind(), ErrorKind::TimedOut);
     assert!(start.elapsed() < GENEROUS);
+    let inner = err.get_ref().and_then(|e| e.downcast_ref::<Error>());
+    assert!(matches!(inner, Some(Error::ReadTimeout(_))), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("no data of the response body within"),
+        "{err}"
+    );
     // A timed-out read leaves the request running; dropping the response
     // drops it.
     assert_eq!(server.next_dropped(Duration::ZERO), None);
