@@ -72,25 +72,25 @@ pub fn run(rounds: usize) {
     let figures = [
         shared(
             "latency, GET 17 B",
-            Measure::Latency { calls: 2000 },
+            Measure::Latency { calls: 5000 },
             default,
             &ours_small,
         ),
         shared(
             "latency, GET 100 KiB",
-            Measure::Latency { calls: 500 },
+            Measure::Latency { calls: 1500 },
             default,
             &ours_large,
         ),
         shared(
             "CPU per call, GET 17 B",
-            Measure::Cpu { calls: 2000 },
+            Measure::Cpu { calls: 5000 },
             default,
             &ours_small,
         ),
         shared(
             "CPU per call, GET 100 KiB",
-            Measure::Cpu { calls: 500 },
+            Measure::Cpu { calls: 1500 },
             default,
             &ours_large,
         ),
@@ -120,19 +120,19 @@ pub fn run(rounds: usize) {
         ),
         shared(
             "Park: latency, GET 17 B",
-            Measure::Latency { calls: 2000 },
+            Measure::Latency { calls: 5000 },
             private_park,
             &parked_small,
         ),
         shared(
             "Park: CPU per call, GET 17 B",
-            Measure::Cpu { calls: 2000 },
+            Measure::Cpu { calls: 5000 },
             private_park,
             &parked_small,
         ),
         shared(
             "Park: CPU per call, GET 100 KiB",
-            Measure::Cpu { calls: 500 },
+            Measure::Cpu { calls: 1500 },
             private_park,
             &parked_large,
         ),

@@ -3,14 +3,13 @@
 //!
 //! The client is in the seed's three layers:
 //!
-//! 1. **Async code**: hyper-util's pooled client, which lives on the
-//!    reactor (it spawns its connections' tasks there), and its response
-//!    bodies, read frame by frame.
-//! 2. **The crochet layer**: the pooled client is made on the reactor with
-//!    [`EventLoop::bind`] and kept there behind a [`Bound`]; each request
-//!    is one [`EventualStream`] whose producer, on the reactor, sends the
-//!    request, then hands over the response's head and its body's chunks
-//!    as they arrive, a few chunks ahead of the reader.
+//! 1. **Async code**: hyper-util's pooled client, whose requests run on
+//!    the reactor (they spawn their connections' tasks there), and its
+//!    response bodies, read frame by frame.
+//! 2. **The crochet layer**: each request is one [`EventualStream`] whose
+//!    producer, on the reactor, sends the request, then hands over the
+//!    response's head and its body's chunks as they arrive, a few chunks
+//!    ahead of the reader.
 //! 3. **The blocking API**: [`Client::get`] returns a [`Response`], whose
 //!    body is read with [`std::io::Read`] and [`BufRead`]. Nothing of it
 //!    names a future.
@@ -44,7 +43,7 @@ use std::io::{self, BufRead, Read};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crochet::{Bound, EventLoop, EventualStream, StreamSender};
+use crochet::{EventLoop, EventualStream, StreamSender};
 use futures::FutureExt;
 use http_body_util::{BodyExt, Empty};
 use hyper::body::{Body as _, Bytes, Incoming};
@@ -65,14 +64,24 @@ const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// How many body chunks the reactor reads ahead of the application.
 const READ_AHEAD: usize = 8;
 
-/// hyper-util's pooled client, as the reactor keeps it: its connections
-/// are shared by every clone of a [`Client`].
+/// hyper-util's pooled client: a handle to the pool of connections that
+/// every clone of a [`Client`] shares.
 type Pool = hyper_util::client::legacy::Client<HttpConnector, Empty<Bytes>>;
 
 /// A blocking HTTP/1.1 client for one server (no TLS).
 ///
 /// Cheap to clone, `Send` and `Sync`: clones share one pool of keep-alive
-/// connections, which lives on the client's event loop.
+/// connections, which lives on the client's event loop. `GET` only, no
+/// TLS, no redirects: enough to show the middle layer at work.
+///
+/// Each request costs one submit to the loop; a small response comes back
+/// in one piece, head and body together. A caller waits as the loop's
+/// [`WaitStrategy`](crochet::WaitStrategy) says: by default it spins
+/// briefly while the reactor is awake, which buys latency with CPU time. A
+/// library that wants the least CPU per call runs its client on a private
+/// loop whose callers park at once ([`Client::on`], with
+/// `set_wait_strategy(WaitStrategy::Park)`), without changing the loop the
+/// rest of the application uses.
 ///
 /// # Examples
 ///
@@ -100,7 +109,12 @@ type Pool = hyper_util::client::legacy::Client<HttpConnector, Empty<Bytes>>;
 /// ```
 #[derive(Clone, Debug)]
 pub struct Client {
-    pool: Bound<Pool>,
+    /// hyper-util's handle is `Send`, `Sync` and may be dropped on any
+    /// thread; its requests need the reactor, and run only there, in the
+    /// producers of [`get`](Self::get). It is not behind a `Bound`: a
+    /// producer would reach it through one more call per request.
+    pool: Pool,
+    event_loop: EventLoop,
     /// The scheme and authority the paths are appended to.
     base: Arc<str>,
     timeout: Duration,
@@ -146,13 +160,15 @@ impl Client {
     /// assert!(matches!(client.get("/small"), Err(Error::Reactor(crochet::Error::ReactorStopped))));
     /// ```
     pub fn on(event_loop: &EventLoop, base: &str) -> Result<Client, Error> {
+        // Made on the reactor, where hyper-util expects to be.
         let pool = event_loop
-            .bind(|| async {
+            .call_in_reactor(|| {
                 hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build_http()
             })
             .wait_or_cancel(DEFAULT_TIMEOUT)?;
         Ok(Client {
             pool,
+            event_loop: event_loop.clone(),
             base: base.trim_end_matches('/').into(),
             timeout: DEFAULT_TIMEOUT,
             read_timeout: DEFAULT_READ_TIMEOUT,
@@ -228,8 +244,7 @@ impl Client {
         let deadline = Instant::now().checked_add(self.timeout);
         let pool = self.pool.clone();
         let mut parts = self
-            .pool
-            .event_loop()
+            .event_loop
             .stream(READ_AHEAD, move |sender| exchange(pool, uri, sender));
         match parts.next_timeout(self.timeout) {
             Ok(Some(Part::Head(head, ready, ended))) => Ok(Response {
@@ -244,6 +259,8 @@ impl Client {
                 deadline,
             }),
             Ok(Some(Part::Failed(err))) => Err(err),
+            // The producer sends the head or a failure first, and ends
+            // early only when the stream was cancelled.
             Ok(Some(Part::Data(_)) | None) => Err(Error::Reactor(crochet::Error::Cancelled)),
             Err(crochet::Error::Timeout) => {
                 // Dropping the request on the reactor closes its
@@ -475,7 +492,7 @@ enum Part {
 /// On the reactor: one request, from sending it to the end of its body,
 /// into `sender`. Dropping this future (a timeout, a response dropped
 /// early) drops hyper's request and closes its connection.
-async fn exchange(pool: Bound<Pool>, uri: Uri, sender: StreamSender<Part>) {
+async fn exchange(pool: Pool, uri: Uri, sender: StreamSender<Part>) {
     let (head, mut body) = match fetch(&pool, uri).await {
         Ok(response) => response,
         Err(err) => {
@@ -523,11 +540,8 @@ async fn exchange(pool: Bound<Pool>, uri: Uri, sender: StreamSender<Part>) {
 }
 
 /// Layer 1: sends `GET uri` on the shared pool and waits for the head.
-async fn fetch(pool: &Bound<Pool>, uri: Uri) -> Result<(Parts, Incoming), Error> {
-    // hyper's future owns what it needs: the call hands it back at once,
-    // so the shared access ends as soon as the request is made.
-    let response = pool.call(move |pool| std::future::ready(pool.get(uri)));
-    let response = response.await?.await.map_err(Error::Request)?;
+async fn fetch(pool: &Pool, uri: Uri) -> Result<(Parts, Incoming), Error> {
+    let response = pool.get(uri).await.map_err(Error::Request)?;
     Ok(response.into_parts())
 }
 
