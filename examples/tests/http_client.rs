@@ -222,21 +222,32 @@ fn shutting_the_loop_down_during_a_request_stops_it_promptly() {
 
 #[test]
 fn a_server_that_is_gone_is_a_clear_error() {
-    let server = serve().expect("the server starts");
-    let url = server.url();
-    drop(server);
+    // A port held by a socket that does not listen: connecting is refused,
+    // and no other test's server can take the port meanwhile.
+    let held = tokio::net::TcpSocket::new_v4().expect("a socket");
+    held.bind("127.0.0.1:0".parse().unwrap()).expect("a port");
+    let url = format!("http://{}", held.local_addr().expect("its address"));
     let client = Client::new(&url).expect("the client is made");
     let err = client.get("/small").expect_err("nobody listens");
     let Error::Request(inner) = &err else {
         panic!("not a request error: {err:?}");
     };
     assert!(inner.is_connect(), "{err}");
+    // The cause is in the chain, and in the message, which names it.
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&err);
+    let mut refused = None;
+    while let Some(e) = cause {
+        refused = refused.or(e.downcast_ref::<std::io::Error>().map(|io| io.kind()));
+        cause = e.source();
+    }
+    assert_eq!(refused, Some(ErrorKind::ConnectionRefused), "{err:?}");
     let message = err.to_string();
-    assert!(message.contains("Connection refused"), "{message}");
+    assert!(message.starts_with("the request failed: "), "{message}");
+    assert!(message.contains("connect"), "{message}");
     // As an `io::Error`, for code that only knows those.
     let io = std::io::Error::from(err);
     assert_eq!(io.kind(), ErrorKind::Other);
-    assert!(io.to_string().contains("Connection refused"));
+    assert_eq!(io.to_string(), message);
 }
 
 #[test]
