@@ -390,7 +390,21 @@ impl Read for Response {
     }
 }
 
-/// What a request can fail with.
+/// What a request can fail with. A body's reads fail with an `io::Error`
+/// whose inner error is one of these.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use crochet_examples::http::{serve, Client, Error};
+///
+/// let server = serve().unwrap();
+/// let client = Client::new(&server.url()).unwrap().timeout(Duration::from_millis(50));
+/// let err = client.get("/slow").unwrap_err();
+/// assert!(matches!(err, Error::Timeout(_)));
+/// assert_eq!(err.to_string(), "no response within 50ms: the request was dropped");
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
