@@ -3,6 +3,8 @@
 //! `crochet_examples::postgres` against the `postgres` crate, and the HTTP
 //! client of `crochet_examples::http` against `reqwest::blocking`.
 
+#[path = "common/affinity.rs"]
+mod affinity;
 #[path = "clients/harness.rs"]
 mod harness;
 #[path = "clients/http.rs"]

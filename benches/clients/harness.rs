@@ -8,12 +8,74 @@ use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crochet::EventLoop;
+
+use crate::affinity;
+
 /// One way of making calls: a shared client, or a client per thread.
 pub trait Side: Sync {
     /// What one thread makes its calls with: a closure making one call
     /// (a query, a request). Called on the thread that will call it, before
     /// the timing starts, so a client per thread connects there.
     fn session(&self) -> Box<dyn FnMut() + '_>;
+}
+
+/// A side whose calls are made from a thread pinned to `caller`, and
+/// whose loop, if it has one, runs on a thread pinned to the CPU given
+/// with it (the same or another); both are unpinned when the session ends.
+pub struct Pinned<'a> {
+    pub side: &'a dyn Side,
+    pub caller: usize,
+    pub reactor: Option<(&'a EventLoop, usize)>,
+}
+
+impl Side for Pinned<'_> {
+    fn session(&self) -> Box<dyn FnMut() + '_> {
+        let unpinned = Unpin::new(self.reactor.map(|(reactor, _)| reactor));
+        affinity::pin_current(&[self.caller]);
+        if let Some((reactor, cpu)) = self.reactor {
+            pin_loop(reactor, &[cpu]);
+        }
+        let mut call = self.side.session();
+        Box::new(move || {
+            let _unpinned = &unpinned;
+            call();
+        })
+    }
+}
+
+/// Pins the thread of a one-thread loop.
+fn pin_loop(reactor: &EventLoop, cpus: &[usize]) {
+    let cpus = cpus.to_vec();
+    reactor
+        .wait_for(Duration::from_secs(5), move || async move {
+            affinity::pin_current(&cpus)
+        })
+        .expect("the loop pinned its thread");
+}
+
+/// Unpins the calling thread and a loop's when dropped.
+struct Unpin<'a> {
+    all: Vec<usize>,
+    reactor: Option<&'a EventLoop>,
+}
+
+impl<'a> Unpin<'a> {
+    fn new(reactor: Option<&'a EventLoop>) -> Unpin<'a> {
+        Unpin {
+            all: affinity::allowed(),
+            reactor,
+        }
+    }
+}
+
+impl Drop for Unpin<'_> {
+    fn drop(&mut self) {
+        affinity::pin_current(&self.all);
+        if let Some(reactor) = self.reactor {
+            pin_loop(reactor, &self.all);
+        }
+    }
 }
 
 /// What a figure measures.

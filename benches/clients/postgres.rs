@@ -10,7 +10,8 @@ use crochet_examples::params;
 use crochet_examples::postgres::Client;
 use crochet_test_support::postgres_server;
 
-use crate::harness::{self, Figure, Measure, Side};
+use crate::affinity;
+use crate::harness::{self, Figure, Measure, Pinned, Side};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -83,9 +84,6 @@ pub fn run(rounds: usize) {
     let config = server.config().to_owned();
     // The process-wide loop: one thread.
     let one_thread = crochet::tokio::setup();
-    if std::env::var_os("PG_PARK").is_some() {
-        one_thread.set_wait_strategy(crochet::WaitStrategy::Park);
-    }
     // A library's private loop for many connections: a multi-thread
     // runtime with a worker per CPU.
     let multi_thread = crochet::tokio::Builder::new_multi_thread()
@@ -146,6 +144,49 @@ pub fn run(rounds: usize) {
             (postgres, &peer_100),
         ),
     ];
+    // The same, with the caller pinned to a CPU and the loop's thread
+    // pinned to another CPU or the same one (the server is not pinned).
+    let cpus = affinity::allowed();
+    let placed_loop = crochet::tokio::start();
+    let placed = |sql| Shared {
+        client: Client::connect_on(&placed_loop, &config, TIMEOUT).expect("connected"),
+        sql,
+    };
+    let (placed_1, placed_100) = (placed(SELECT_1), placed(ROWS_100));
+    let mut placements = Vec::new();
+    if cpus.len() >= 2 {
+        for (placement, loop_cpu) in [("different CPUs", cpus[1]), ("one CPU", cpus[0])] {
+            for (query, ours, theirs, calls) in [
+                ("SELECT 1", &placed_1, &peer_1, 2000),
+                ("100 rows", &placed_100, &peer_100, 1000),
+            ] {
+                let ours = Pinned {
+                    side: ours,
+                    caller: cpus[0],
+                    reactor: Some((&placed_loop, loop_cpu)),
+                };
+                let theirs = Pinned {
+                    side: theirs,
+                    caller: cpus[0],
+                    reactor: None,
+                };
+                placements.push((placement, query, calls, ours, theirs));
+            }
+        }
+    }
+    for (placement, query, calls, ours, theirs) in &placements {
+        for (what, measure) in [
+            ("latency", Measure::Latency { calls: *calls }),
+            ("CPU per call", Measure::Cpu { calls: *calls }),
+        ] {
+            figures.push(Figure::new(
+                format!("{what}, {query}, {placement}"),
+                measure,
+                (crochet, ours),
+                (postgres, theirs),
+            ));
+        }
+    }
     for threads in [1, 8, 32] {
         figures.push(Figure::new(
             format!("throughput, {threads} threads, SELECT 1, shared client"),
@@ -194,6 +235,11 @@ pub fn run(rounds: usize) {
         ),
     ]);
     harness::run("PostgreSQL: crochet ÷ postgres crate", rounds, &figures);
-    drop((shared_1, shared_100, own_1, own_100, multi_1, multi_100));
+    drop(figures);
+    drop(placements);
+    drop((
+        shared_1, shared_100, own_1, own_100, multi_1, multi_100, placed_1, placed_100,
+    ));
     multi_thread.shutdown(TIMEOUT);
+    placed_loop.shutdown(TIMEOUT);
 }

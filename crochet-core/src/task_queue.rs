@@ -42,6 +42,11 @@ use crate::task::Task;
 /// as it has its result), and waking a sleeping thread costs far more.
 const KEEP_AWAKE: Duration = Duration::from_micros(50);
 
+/// After this many watches in a row found no work, a watch is a short
+/// look, `KEEP_AWAKE / 32`.
+#[cfg(not(all(test, crochet_loom)))]
+const MAX_MISSED: u32 = 5;
+
 /// How many tasks the runner polls before it lets its runtime run other
 /// tasks and its I/O driver (and, on tokio, renews its cooperative budget).
 const FAIRNESS: usize = 64;
@@ -135,6 +140,12 @@ pub struct RunTasks {
     idle_since: Option<Instant>,
     /// Whether a task ended since the runner last started watching.
     ended: bool,
+    /// Whether this runner counts in `Shared::running`.
+    running: bool,
+    /// How many watches in a row found no work (at most `MAX_MISSED`):
+    /// the next one lasts `KEEP_AWAKE / 2^missed`.
+    #[cfg(not(all(test, crochet_loom)))]
+    missed: u32,
 }
 
 struct Shared {
@@ -159,6 +170,12 @@ struct Shared {
     // wake-up is safe, because a watcher checks for work under the lock
     // before it sleeps.
     watching: AtomicUsize,
+    /// How many runners are being polled, or yielded to be polled again at
+    /// once (watching for work): those that see a result settle without
+    /// first being woken, where `awake` also counts runners that were
+    /// woken and whose thread may not run yet.
+    // ORDERING: Relaxed: only advice to waiting callers on whether to spin.
+    running: AtomicUsize,
 }
 
 struct Queued {
@@ -239,6 +256,7 @@ impl TaskQueue {
             woken_work: (0..count).map(|_| AtomicBool::new(false)).collect(),
             awake: AtomicUsize::new(count),
             watching: AtomicUsize::new(0),
+            running: AtomicUsize::new(0),
         });
         let runners = (0..count)
             .map(|me| RunTasks {
@@ -251,7 +269,10 @@ impl TaskQueue {
                 closed: false,
                 #[cfg(not(all(test, crochet_loom)))]
                 idle_since: None,
+                running: false,
                 ended: false,
+                #[cfg(not(all(test, crochet_loom)))]
+                missed: 0,
             })
             .collect();
         (TaskQueue { shared }, runners)
@@ -304,20 +325,21 @@ impl TaskQueue {
         }
     }
 
-    /// Whether a runner is polling tasks or watching for new ones, rather
-    /// than sleeping: a caller waiting for a result can hope to see it soon
+    /// Whether a runner is being polled, polling tasks or watching for new
+    /// ones, rather than sleeping or woken but not running yet: a caller
+    /// waiting for a result can hope to see it soon without being woken
     /// only then. Advice, not a promise: it may change at once.
     ///
     /// # Examples
     ///
     /// ```
     /// let (queue, run) = crochet_core::reactor::TaskQueue::new();
-    /// // Nothing has put the runner to sleep yet.
-    /// assert!(queue.is_awake());
+    /// // Nothing polls the runner yet.
+    /// assert!(!queue.is_awake());
     /// # drop(run);
     /// ```
     pub fn is_awake(&self) -> bool {
-        self.shared.awake.load(Ordering::Relaxed) > 0
+        self.shared.running.load(Ordering::Relaxed) > 0
     }
 }
 
@@ -510,11 +532,17 @@ impl RunTasks {
         });
         for _ in 0..32 {
             if self.has_work() {
+                self.missed = 0;
                 return Some(Idle::Work);
             }
             std::hint::spin_loop();
         }
-        if since.elapsed() >= KEEP_AWAKE {
+        // Each watch that found nothing halves the next one, down to a
+        // short look: callers that park (their work waits on a server,
+        // say) come back later than a watch lasts, and watching for them
+        // only burns the CPU. One that finds work restores the full watch.
+        if since.elapsed() >= KEEP_AWAKE / (1 << self.missed) {
+            self.missed = (self.missed + 1).min(MAX_MISSED);
             self.stop_watching();
             return None;
         }
@@ -522,6 +550,7 @@ impl RunTasks {
         // this CPU that is about to submit.
         thread::yield_now();
         if self.has_work() {
+            self.missed = 0;
             return Some(Idle::Work);
         }
         Some(Idle::Watch)
@@ -607,6 +636,28 @@ impl RunTasks {
     /// assert!(reactor.shutdown(Duration::from_secs(5)));
     /// ```
     pub fn poll_turn(&mut self, cx: &mut Context<'_>) -> Poll<Turn> {
+        self.set_running(true);
+        let turn = self.turn(cx);
+        // A runner that yields is polled again at once: it still runs.
+        if turn != Poll::Ready(Turn::Yield) {
+            self.set_running(false);
+        }
+        turn
+    }
+
+    /// Counts this runner in or out of those running (`Shared::running`).
+    fn set_running(&mut self, running: bool) {
+        if self.running != running {
+            self.running = running;
+            if running {
+                self.shared.running.fetch_add(1, Ordering::Relaxed);
+            } else {
+                self.shared.running.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    fn turn(&mut self, cx: &mut Context<'_>) -> Poll<Turn> {
         let mut polled = 0;
         loop {
             self.take_queued();
@@ -659,6 +710,7 @@ impl Drop for RunTasks {
     fn drop(&mut self) {
         #[cfg(not(all(test, crochet_loom)))]
         self.stop_watching();
+        self.set_running(false);
         let (new, waker) = {
             let mut queued = self.shared.lock();
             let runner = &mut queued.runners[self.me];
