@@ -496,6 +496,7 @@ impl<T> EventualStream<T> {
         StreamReader {
             stream: self,
             per_read,
+            open: Ok,
             chunk: None,
             read: 0,
         }
@@ -528,6 +529,43 @@ impl<T> EventualStream<T> {
                 self.outcome = Some(outcome.clone());
                 outcome
             }
+        }
+    }
+}
+
+impl<B, E> EventualStream<Result<B, E>>
+where
+    B: AsRef<[u8]>,
+    E: Into<io::Error>,
+{
+    /// As [`into_reader`](Self::into_reader), for a stream of chunks that
+    /// can fail (a body that breaks midway): an `Err` item is the error of
+    /// the read that reaches it, after the bytes before it, so a broken
+    /// stream is never mistaken for a short one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{self, Read};
+    /// use std::time::Duration;
+    ///
+    /// let reactor = crochet_core::setup();
+    /// let body = reactor.stream(2, |sender| async move {
+    ///     let _ = sender.send(Ok(b"hello ".to_vec())).await;
+    ///     let _ = sender.send(Err(io::Error::new(io::ErrorKind::ConnectionReset, "reset"))).await;
+    /// });
+    /// let mut text = String::new();
+    /// let err = body.into_try_reader(Duration::from_secs(5)).read_to_string(&mut text).unwrap_err();
+    /// assert_eq!(err.kind(), io::ErrorKind::ConnectionReset);
+    /// assert_eq!(text, "hello ");
+    /// ```
+    pub fn into_try_reader(self, per_read: Duration) -> StreamReader<Result<B, E>, B> {
+        StreamReader {
+            stream: self,
+            per_read,
+            open: |item| item.map_err(Into::into),
+            chunk: None,
+            read: 0,
         }
     }
 }
@@ -663,7 +701,9 @@ impl<T> fmt::Debug for StreamSender<T> {
 }
 
 /// A blocking [`io::Read`] and [`io::BufRead`] over an [`EventualStream`]
-/// of byte chunks; made by [`EventualStream::into_reader`].
+/// of byte chunks; made by [`EventualStream::into_reader`], or by
+/// [`EventualStream::into_try_reader`] for chunks that can fail (items
+/// `Result<B, E>`, read as `B`).
 ///
 /// # Examples
 ///
@@ -680,15 +720,17 @@ impl<T> fmt::Debug for StreamSender<T> {
 /// assert_eq!(lines, ["one", "two"]);
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub struct StreamReader<T> {
+pub struct StreamReader<T, B = T> {
     stream: EventualStream<T>,
     per_read: Duration,
+    /// What an item is to the reader: its bytes, or the read's error.
+    open: fn(T) -> io::Result<B>,
     /// The chunk being read, and how much of it was read.
-    chunk: Option<T>,
+    chunk: Option<B>,
     read: usize,
 }
 
-impl<T: AsRef<[u8]>> StreamReader<T> {
+impl<T, B> StreamReader<T, B> {
     /// The stream back, with the unread rest of the current chunk lost.
     ///
     /// # Examples
@@ -708,7 +750,7 @@ impl<T: AsRef<[u8]>> StreamReader<T> {
     }
 }
 
-impl<T: AsRef<[u8]>> io::BufRead for StreamReader<T> {
+impl<T, B: AsRef<[u8]>> io::BufRead for StreamReader<T, B> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         loop {
             if let Some(chunk) = &self.chunk {
@@ -719,7 +761,7 @@ impl<T: AsRef<[u8]>> io::BufRead for StreamReader<T> {
             self.chunk = None;
             self.read = 0;
             match self.stream.next_timeout(self.per_read) {
-                Ok(Some(chunk)) => self.chunk = Some(chunk),
+                Ok(Some(item)) => self.chunk = Some((self.open)(item)?),
                 Ok(None) => return Ok(&[]),
                 Err(err) if err.is_timeout() => {
                     return Err(io::Error::new(io::ErrorKind::TimedOut, err))
@@ -740,7 +782,7 @@ impl<T: AsRef<[u8]>> io::BufRead for StreamReader<T> {
     }
 }
 
-impl<T: AsRef<[u8]>> io::Read for StreamReader<T> {
+impl<T, B: AsRef<[u8]>> io::Read for StreamReader<T, B> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         let available = io::BufRead::fill_buf(self)?;
         let amount = available.len().min(out.len());
@@ -750,7 +792,7 @@ impl<T: AsRef<[u8]>> io::Read for StreamReader<T> {
     }
 }
 
-impl<T> fmt::Debug for StreamReader<T> {
+impl<T, B> fmt::Debug for StreamReader<T, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StreamReader")
             .field("stream", &self.stream)

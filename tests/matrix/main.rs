@@ -101,6 +101,7 @@ crochet_test_support::stamp_suite! {
     stream::stream_cancel_drops_unread_items_and_later_reads_are_cancelled,
     stream::stream_read_blocked_at_shutdown_is_released,
     stream::stream_of_chunks_reads_to_the_end_through_into_reader,
+    stream::stream_of_fallible_chunks_reads_up_to_the_failure_which_is_the_reads_error,
     stream::stream_reader_read_that_times_out_is_timed_out_and_loses_nothing,
     stream::stream_iter_timeout_ends_after_the_last_item_or_the_first_error,
     stream::stream_is_awaited_from_a_task_of_another_runtime,

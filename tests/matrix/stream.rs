@@ -227,6 +227,27 @@ pub fn stream_of_chunks_reads_to_the_end_through_into_reader<R: Runtime>() {
     assert_eq!(lines, ["first", "second"]);
 }
 
+pub fn stream_of_fallible_chunks_reads_up_to_the_failure_which_is_the_reads_error<R: Runtime>() {
+    let fx = Fixture::<R>::new();
+    let body = fx.stream(1, |sender| async move {
+        for chunk in [&b"part one, "[..], b"part two"] {
+            let _ = sender.send(Ok(chunk.to_vec())).await;
+            R::sleep(Duration::from_millis(1)).await;
+        }
+        let broken = io::Error::new(io::ErrorKind::ConnectionReset, "the peer reset the body");
+        let _ = sender.send(Err(broken)).await;
+    });
+    let mut reader = body.into_try_reader(LONG);
+    let mut read = Vec::new();
+    let err = reader.read_to_end(&mut read).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::ConnectionReset);
+    assert_eq!(err.to_string(), "the peer reset the body");
+    assert_eq!(read, b"part one, part two", "the bytes before the failure");
+    // The producer ended after it: the end follows.
+    let mut rest = Vec::new();
+    assert_eq!(reader.read_to_end(&mut rest).unwrap(), 0);
+}
+
 pub fn stream_reader_read_that_times_out_is_timed_out_and_loses_nothing<R: Runtime>() {
     let fx = Fixture::<R>::new();
     let (open, gated) = gate::<&'static [u8]>();
