@@ -224,7 +224,14 @@ pub fn run(title: &str, rounds: usize, figures: &[Figure<'_>]) {
         for (i, figure) in figures.iter().enumerate() {
             // Alternate which side goes first, so that a drift of the
             // machine over a round favours neither.
-            let (ours, peer) = if round % 2 == 0 {
+            // `CROCHET_BENCH_ONLY=ours` (or `peer`) measures one side, for
+            // a profile of it; the ratios are then meaningless.
+            let only = std::env::var("CROCHET_BENCH_ONLY").unwrap_or_default();
+            let (ours, peer) = if only == "ours" {
+                (figure.measure.take(figure.ours.1), f64::NAN)
+            } else if only == "peer" {
+                (f64::NAN, figure.measure.take(figure.peer.1))
+            } else if round % 2 == 0 {
                 let ours = figure.measure.take(figure.ours.1);
                 (ours, figure.measure.take(figure.peer.1))
             } else {
