@@ -262,7 +262,8 @@ impl Client {
             // The producer sends the head or a failure first, and ends
             // early only when the stream was cancelled.
             Ok(Some(Part::Data(_)) | None) => Err(Error::Reactor(crochet::Error::Cancelled)),
-            Err(crochet::Error::Timeout) => {
+            // A timeout during a stall of the loop is a timeout too.
+            Err(err) if err.is_timeout() => {
                 // Dropping the request on the reactor closes its
                 // connection: the server sees the client go.
                 parts.cancel();
@@ -347,16 +348,17 @@ impl Response {
             }
             Ok(Some(Part::Failed(err))) => Err(err.into()),
             Ok(Some(Part::Head(..))) => Err(io::Error::other("a second response head")),
-            Err(crochet::Error::Timeout)
-                if self
-                    .deadline
-                    .is_some_and(|deadline| Instant::now() >= deadline) =>
+            Err(err)
+                if err.is_timeout()
+                    && self
+                        .deadline
+                        .is_some_and(|deadline| Instant::now() >= deadline) =>
             {
                 // As when the head is late: the request is dropped.
                 self.parts.cancel();
                 Err(Error::Timeout(self.timeout).into())
             }
-            Err(crochet::Error::Timeout) => Err(Error::ReadTimeout(wait).into()),
+            Err(err) if err.is_timeout() => Err(Error::ReadTimeout(wait).into()),
             Err(err) => Err(Error::Reactor(err).into()),
         }
     }
