@@ -82,14 +82,15 @@ pub fn run(rounds: usize) {
         }
     };
     let config = server.config().to_owned();
-    // The process-wide loop: one thread.
-    let one_thread = crochet::tokio::setup();
-    // A library's private loop for many connections: a multi-thread
-    // runtime with a worker per CPU.
+    // The client's own loop: one thread, callers park.
+    let one_thread = Client::reactor().clone();
+    // A private loop for many connections: a multi-thread runtime with a
+    // worker per CPU, callers park as on the client's own.
     let multi_thread = crochet::tokio::Builder::new_multi_thread()
         .thread_name("clients-loop")
         .start()
         .expect("a multi-thread loop");
+    multi_thread.set_wait_strategy(crochet::WaitStrategy::Park);
     let shared = |sql| Shared {
         client: Client::connect_on(&one_thread, &config, TIMEOUT).expect("connected"),
         sql,
@@ -113,6 +114,15 @@ pub fn run(rounds: usize) {
         per_thread(&multi_thread, ROWS_100),
     );
     let (peer_1, peer_100) = (peer(SELECT_1), peer(ROWS_100));
+
+    // The same client on the process-wide loop, whose callers spin for a
+    // moment before they park.
+    let process_wide = crochet::tokio::setup();
+    let spinning = |sql| Shared {
+        client: Client::connect_on(&process_wide, &config, TIMEOUT).expect("connected"),
+        sql,
+    };
+    let (spin_1, spin_100) = (spinning(SELECT_1), spinning(ROWS_100));
 
     let crochet = "crochet";
     let postgres = "postgres crate";
@@ -148,6 +158,7 @@ pub fn run(rounds: usize) {
     // pinned to another CPU or the same one (the server is not pinned).
     let cpus = affinity::allowed();
     let placed_loop = crochet::tokio::start();
+    placed_loop.set_wait_strategy(crochet::WaitStrategy::Park);
     let placed = |sql| Shared {
         client: Client::connect_on(&placed_loop, &config, TIMEOUT).expect("connected"),
         sql,
@@ -183,6 +194,22 @@ pub fn run(rounds: usize) {
                 format!("{what}, {query}, {placement}"),
                 measure,
                 (crochet, ours),
+                (postgres, theirs),
+            ));
+        }
+    }
+    for (query, ours, theirs, calls) in [
+        ("SELECT 1", &spin_1, &peer_1, 2000),
+        ("100 rows", &spin_100, &peer_100, 1000),
+    ] {
+        for (what, measure) in [
+            ("latency", Measure::Latency { calls }),
+            ("CPU per call", Measure::Cpu { calls }),
+        ] {
+            figures.push(Figure::new(
+                format!("process-wide loop: {what}, {query}"),
+                measure,
+                ("crochet, process-wide loop", ours),
                 (postgres, theirs),
             ));
         }
@@ -242,4 +269,5 @@ pub fn run(rounds: usize) {
     ));
     multi_thread.shutdown(TIMEOUT);
     placed_loop.shutdown(TIMEOUT);
+    drop((spin_1, spin_100));
 }

@@ -53,6 +53,7 @@
 
 use std::fmt;
 use std::pin::pin;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use crochet::{Bound, EventLoop, EventualStream};
@@ -114,14 +115,33 @@ impl Session {
 
 impl Client {
     /// Connects to the server `config` names (tokio-postgres's key-value
-    /// or URL form) on the process-wide tokio loop; every later call waits
-    /// at most `timeout`.
+    /// or URL form) on the client's own loop ([`Client::reactor`]); every
+    /// later call waits at most `timeout`.
     ///
     /// # Errors
     ///
     /// The connection's failure, or [`Error::Crochet`] with a timeout.
     pub fn connect(config: &str, timeout: Duration) -> Result<Client, Error> {
-        Client::connect_on(&crochet::tokio::setup(), config, timeout)
+        Client::connect_on(Client::reactor(), config, timeout)
+    }
+
+    /// The loop the clients of [`connect`](Self::connect) run on: the
+    /// library's own, started on first use, which the application never
+    /// sees. A current-thread tokio loop whose callers park at once
+    /// ([`WaitStrategy::Park`](crochet::WaitStrategy::Park)): a statement
+    /// waits on the server for tens of microseconds at least, longer than
+    /// spinning could pay for, so parking saves the CPU that spinning would
+    /// burn (see BENCHMARKS.md, "Real clients").
+    pub fn reactor() -> &'static EventLoop {
+        static REACTOR: OnceLock<EventLoop> = OnceLock::new();
+        REACTOR.get_or_init(|| {
+            let reactor = crochet::tokio::Builder::new_current_thread()
+                .thread_name("postgres-io")
+                .start()
+                .expect("the PostgreSQL client's loop");
+            reactor.set_wait_strategy(crochet::WaitStrategy::Park);
+            reactor
+        })
     }
 
     /// As [`connect`](Self::connect), on the tokio loop `reactor` (a
