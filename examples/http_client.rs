@@ -1,6 +1,7 @@
 //! A blocking HTTP client over hyper, shared by several threads:
-//! `crochet_examples::http::Client` keeps hyper-util's pooled client on the
-//! reactor, each response body is read with `std::io::Read`, and a request
+//! `crochet_examples::http::Client` runs the requests of hyper-util's
+//! pooled client on the reactor, each response body is read with
+//! `std::io::Read`, and a request
 //! that runs out of time is dropped, so the server sees it go.
 //!
 //! The example starts the module's hyper server on loopback itself, so it

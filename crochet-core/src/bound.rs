@@ -314,6 +314,51 @@ impl<T: Send + Sync + 'static> Bound<T> {
             .wait_or_stop(timeout, EventualResult::cancel_now)
     }
 
+    /// As [`wait_for`](Self::wait_for), with a canceller that runs on the
+    /// reactor if the wait times out and cancels the call (a statement
+    /// stopped on the server); see [`call_with_canceller`](Self::call_with_canceller).
+    ///
+    /// # Errors
+    ///
+    /// As [`wait_for`](Self::wait_for).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let reactor = crochet_core::setup();
+    /// let bound = reactor.bind(|| async {}).wait(Duration::from_secs(5)).unwrap();
+    /// let (cleaned, cleanup) = std::sync::mpsc::channel();
+    /// let slow = bound.wait_for_with_canceller(
+    ///     Duration::from_millis(20),
+    ///     |_| std::future::pending::<()>(),
+    ///     move || async move { cleaned.send("cancel the query").unwrap() },
+    /// );
+    /// assert_eq!(slow, Err(crochet_core::Error::Timeout));
+    /// assert_eq!(cleanup.recv_timeout(Duration::from_secs(5)), Ok("cancel the query"));
+    /// ```
+    #[track_caller]
+    pub fn wait_for_with_canceller<F, Fut, R, C, CFut>(
+        &self,
+        timeout: Duration,
+        f: F,
+        cancel: C,
+    ) -> Result<R, Error>
+    where
+        F: FnOnce(BoundRef<T>) -> Fut + Send + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+        R: Send + 'static,
+        C: FnOnce() -> CFut + Send + 'static,
+        CFut: Future<Output = ()> + Send + 'static,
+    {
+        if self.event_loop.is_reactor_thread() {
+            return Err(Error::WaitInReactorThread);
+        }
+        self.submit_shared(Location::caller(), Some(Canceller::new(cancel)), f)
+            .wait_or_stop(timeout, EventualResult::cancel_now)
+    }
+
     /// The loop the value lives on.
     ///
     /// # Examples

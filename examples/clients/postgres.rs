@@ -4,9 +4,9 @@
 //! 1. the async code is tokio-postgres itself, used as it is, on the
 //!    reactor (its connection a task there);
 //! 2. the crochet layer keeps the connection on the reactor behind a
-//!    [`Bound`](crochet::Bound), runs each statement there with a
+//!    [`Bound`], runs each statement there with a
 //!    canceller, and streams rows through an
-//!    [`EventualStream`](crochet::EventualStream);
+//!    [`EventualStream`];
 //! 3. the blocking API, [`Client`], is what the application sees: no
 //!    futures, a timeout on every call.
 //!
@@ -52,11 +52,12 @@
 //! ```
 
 use std::fmt;
+use std::future::Future;
 use std::pin::pin;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use crochet::{Bound, EventLoop, EventualStream};
+use crochet::{Bound, BoundRef, EventLoop, EventualStream, StreamSender};
 use futures::StreamExt;
 use tokio::task::JoinHandle;
 use tokio_postgres::types::ToSql;
@@ -193,13 +194,8 @@ impl Client {
     /// The server's error (with its SQLSTATE, [`Error::code`]), or a
     /// timeout, after cancelling the statement on the server.
     pub fn query(&self, sql: &str, params: Vec<Param>) -> Result<Vec<Row>, Error> {
-        let (sql, cancel) = (sql.to_owned(), self.cancel.clone());
-        let query = move |s: crochet::BoundRef<Session>| async move {
-            Ok(s.client()?.query(&sql, &borrowed(&params)).await?)
-        };
-        self.session
-            .call_with_canceller(query, move || cancel_on_server(cancel))
-            .wait_or_cancel(self.timeout)?
+        let sql = sql.to_owned();
+        self.call(move |s| async move { Ok(s.client()?.query(&sql, &borrowed(&params)).await?) })
     }
 
     /// Runs a statement and returns how many rows it changed.
@@ -208,13 +204,8 @@ impl Client {
     ///
     /// As [`query`](Self::query).
     pub fn execute(&self, sql: &str, params: Vec<Param>) -> Result<u64, Error> {
-        let (sql, cancel) = (sql.to_owned(), self.cancel.clone());
-        let execute = move |s: crochet::BoundRef<Session>| async move {
-            Ok(s.client()?.execute(&sql, &borrowed(&params)).await?)
-        };
-        self.session
-            .call_with_canceller(execute, move || cancel_on_server(cancel))
-            .wait_or_cancel(self.timeout)?
+        let sql = sql.to_owned();
+        self.call(move |s| async move { Ok(s.client()?.execute(&sql, &borrowed(&params)).await?) })
     }
 
     /// Runs statements separated by semicolons, without parameters (a
@@ -224,13 +215,22 @@ impl Client {
     ///
     /// As [`query`](Self::query).
     pub fn batch_execute(&self, sql: &str) -> Result<(), Error> {
-        let (sql, cancel) = (sql.to_owned(), self.cancel.clone());
-        let batch = move |s: crochet::BoundRef<Session>| async move {
-            Ok(s.client()?.batch_execute(&sql).await?)
-        };
+        let sql = sql.to_owned();
+        self.call(move |s| async move { Ok(s.client()?.batch_execute(&sql).await?) })
+    }
+
+    /// Runs `statement` on the reactor with the connection, waiting up to
+    /// the timeout; a timeout cancels it on the server.
+    fn call<R, F, Fut>(&self, statement: F) -> Result<R, Error>
+    where
+        F: FnOnce(BoundRef<Session>) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<R, Error>> + Send + 'static,
+        R: Send + 'static,
+    {
+        let cancel = self.cancel.clone();
+        let cancel = move || cancel_on_server(cancel);
         self.session
-            .call_with_canceller(batch, move || cancel_on_server(cancel))
-            .wait_or_cancel(self.timeout)?
+            .wait_for_with_canceller(self.timeout, statement, cancel)?
     }
 
     /// Runs a statement and returns its rows one at a time, each waited for
@@ -238,7 +238,7 @@ impl Client {
     /// that times out, cancels the statement on the server.
     pub fn query_iter(&self, sql: &str, params: Vec<Param>) -> Rows {
         let (sql, cancel) = (sql.to_owned(), self.cancel.clone());
-        let produce = move |s: crochet::BoundRef<Session>, sender: crochet::StreamSender<_>| async move {
+        let produce = move |s: BoundRef<Session>, sender: StreamSender<_>| async move {
             let rows = match s.client() {
                 Ok(client) => client
                     .query_raw(&sql, borrowed(&params))
@@ -270,9 +270,8 @@ impl Client {
     /// Whether the connection is closed: by [`close`](Self::close), by the
     /// server, or broken.
     pub fn is_closed(&self) -> bool {
-        let closed = |s: crochet::BoundRef<Session>| async move {
-            s.client().map_or(true, |c| c.is_closed())
-        };
+        let closed =
+            |s: BoundRef<Session>| async move { s.client().map_or(true, |c| c.is_closed()) };
         self.session.wait_for(self.timeout, closed).unwrap_or(true)
     }
 

@@ -60,10 +60,16 @@ fn activity(observer: &Client, pid: i32) -> (String, String) {
 
 /// Waits until connection `pid` is idle, or panics after `QUICK`.
 fn wait_idle(observer: &Client, pid: i32) {
+    wait_until(observer, pid, "idle");
+}
+
+/// Waits until connection `pid` is in `wanted` state, or panics after
+/// `QUICK`.
+fn wait_until(observer: &Client, pid: i32, wanted: &str) {
     let deadline = Instant::now() + QUICK;
     loop {
         let (state, query) = activity(observer, pid);
-        if state == "idle" {
+        if state == wanted {
             return;
         }
         assert!(Instant::now() < deadline, "still {state}: {query}");
@@ -306,15 +312,13 @@ fn a_connection_the_server_terminates_fails_clearly() {
 fn shutdown_during_a_statement_returns_reactor_stopped() {
     for (name, reactor) in loops() {
         let client = connect_on(&reactor);
-        let started = Barrier::new(2);
+        // On the client's own loop, which the shutdown leaves running.
+        let observer = connect();
+        let pid = backend_pid(&client);
         let err = thread::scope(|scope| {
-            let waiting = scope.spawn(|| {
-                started.wait();
-                client.query("SELECT pg_sleep(30)", params![])
-            });
-            started.wait();
-            // Let the statement reach the server before the shutdown.
-            thread::sleep(Duration::from_millis(100));
+            let waiting = scope.spawn(|| client.query("SELECT pg_sleep(30)", params![]));
+            // The shutdown comes while the server runs the statement.
+            wait_until(&observer, pid, "active");
             assert!(reactor.shutdown(TIMEOUT), "{name}");
             waiting.join().unwrap().unwrap_err()
         });

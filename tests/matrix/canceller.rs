@@ -190,6 +190,34 @@ pub fn canceller_runs_after_a_cancelled_bound_call<R: Runtime>() {
     assert_ran_once_on_the_reactor(&runs);
     // The access was given back before the canceller ran.
     assert_eq!(bound.call_mut(|n| async move { *n }).wait(LONG), Ok(0));
+
+    // A timed-out wait_for_with_canceller cancels its call the same way,
+    // and a call that finishes in time leaves its canceller unrun.
+    let (work, canceller, runs, _starts) = watched::<R>();
+    let waited = bound.wait_for_with_canceller(
+        SHORT,
+        move |access| {
+            let work = work();
+            async move {
+                let _access = access;
+                work.await
+            }
+        },
+        canceller,
+    );
+    assert_eq!(waited, Err(Error::Timeout));
+    assert_ran_once_on_the_reactor(&runs);
+    let (ran, unrun) = mpsc::channel::<()>();
+    let quick = bound.wait_for_with_canceller(
+        LONG,
+        |n| async move { *n + 1 },
+        move || async move { ran.send(()).unwrap() },
+    );
+    assert_eq!(quick, Ok(1));
+    assert!(
+        unrun.recv_timeout(SHORT).is_err(),
+        "the canceller ran after the call finished"
+    );
 }
 
 pub fn a_panicking_canceller_is_reported_once_and_the_reactor_goes_on<R: Runtime>() {
