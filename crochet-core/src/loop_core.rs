@@ -2,7 +2,7 @@
 //! registry, its reactor, its settings), never the user-facing handle, so
 //! that pending work does not keep a loop alive.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,6 +23,14 @@ pub(crate) struct LoopCore {
     pub(crate) registry: Registry,
     /// Makes every `shutdown` wait until the pending results are failed.
     stopping: StopLatch,
+    /// Set once a `shutdown` has begun, before any pending result is
+    /// failed: work polled from then on stops instead of running, so that
+    /// no work still waiting when the loop was asked to stop (a call that
+    /// the failing of another let through) can deliver a value.
+    // ORDERING: Release when set, Acquire when read: work let through by
+    // the failing of another result is polled after the store, through
+    // the locks of that result and of the loop's queue.
+    stopped: AtomicBool,
     pub(crate) reactor: Box<dyn Reactor>,
     /// The process the loop was started in. A child made by `fork()` has a
     /// copy of the loop but not its reactor thread: there, the loop fails
@@ -46,6 +54,7 @@ impl LoopCore {
             id,
             registry: Registry::new(),
             stopping: StopLatch::new(),
+            stopped: AtomicBool::new(false),
             reactor,
             pid: std::process::id(),
             spin_nanos: AtomicU64::new(nanos(WaitStrategy::DEFAULT.budget())),
@@ -82,6 +91,11 @@ impl LoopCore {
         std::process::id() != self.pid
     }
 
+    /// Whether a `shutdown` has begun: work polled now must stop.
+    pub(crate) fn is_stopping(&self) -> bool {
+        self.stopped.load(Ordering::Acquire)
+    }
+
     pub(crate) fn is_reactor_thread(&self) -> bool {
         thread_mark::is_marked(self.id) || self.reactor.is_reactor_thread()
     }
@@ -94,6 +108,7 @@ impl LoopCore {
             // forever by threads that were not copied: touch nothing.
             return false;
         }
+        self.stopped.store(true, Ordering::Release);
         if let Some(_failing) = self.stopping.begin() {
             for slot in self.registry.stop() {
                 slot.fail(Error::ReactorStopped, By::Outsider);

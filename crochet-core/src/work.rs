@@ -51,7 +51,12 @@ where
         let mut start = Some(start);
         let mut future = pin!(None::<Fut>);
         let polled = poll_fn(|cx| {
-            if guard.slot.task_must_stop(cx.waker(), start.is_some()) {
+            // Settled from outside, or the loop is stopping: a call let
+            // through by the failing of another at shutdown must not run
+            // (the guard settles it with `ReactorStopped`).
+            if guard.slot.task_must_stop(cx.waker(), start.is_some())
+                || guard.slot.core.is_stopping()
+            {
                 guard.fire();
                 return Poll::Ready(None);
             }
