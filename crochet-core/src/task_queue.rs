@@ -438,6 +438,12 @@ impl RunTasks {
             self.new.extend(queued.new.pop_front());
         }
         let left = !queued.new.is_empty();
+        if !left {
+            // A burst of submissions that outran the runner grew the queue:
+            // its memory goes back once it is empty (no task is dropped
+            // here, only the empty storage).
+            queued.new = keep_small_deque(mem::take(&mut queued.new));
+        }
         self.shared.new_work.store(left, Ordering::Release);
         self.closed = queued.closed && !left;
         // With work in hand this runner no longer watches, so it must not
@@ -737,12 +743,23 @@ impl Drop for RunTasks {
     }
 }
 
+/// How many entries a list keeps room for once it is empty again.
+const BURST: usize = 1024;
+
 /// Gives back the memory of a list that a burst of work grew, once it is
 /// empty again.
 fn keep_small<T>(list: Vec<T>) -> Vec<T> {
-    const BURST: usize = 1024;
     if list.capacity() > BURST {
         Vec::new()
+    } else {
+        list
+    }
+}
+
+/// As [`keep_small`], for the queue of new tasks.
+fn keep_small_deque<T>(list: VecDeque<T>) -> VecDeque<T> {
+    if list.capacity() > BURST {
+        VecDeque::new()
     } else {
         list
     }
