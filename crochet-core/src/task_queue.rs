@@ -11,8 +11,7 @@
 //!    submitter's if the queue had closed.
 //! 2. A runner is `sleeping` only with its waker stored; whoever gives it
 //!    work then takes that waker (under the lock, clearing `sleeping`) and
-//!    wakes it after releasing the lock. `awake` counts the runners not
-//!    sleeping.
+//!    wakes it after releasing the lock.
 //! 3. No task is polled, and no waker cloned, woken or dropped, under the
 //!    queue's lock.
 //! 4. Each place of the runner's table has one waker for its lifetime, so
@@ -158,11 +157,6 @@ struct Shared {
     // which orders the rest.
     new_work: AtomicBool,
     woken_work: Box<[AtomicBool]>,
-    /// How many runners are polling or watching for work rather than
-    /// sleeping (invariant 2).
-    // ORDERING: written under the lock; read with Relaxed by waiting callers,
-    // for whom it is only advice on whether to spin.
-    awake: AtomicUsize,
     /// How many runners are watching for work with nothing to do, and so
     /// will see new work without a wake-up; a runner busy with a task will
     /// not, however awake.
@@ -172,8 +166,8 @@ struct Shared {
     watching: AtomicUsize,
     /// How many runners are being polled, or yielded to be polled again at
     /// once (watching for work): those that see a result settle without
-    /// first being woken, where `awake` also counts runners that were
-    /// woken and whose thread may not run yet.
+    /// first being woken, unlike a runner that was woken and whose thread
+    /// may not run yet.
     // ORDERING: Relaxed: only advice to waiting callers on whether to spin.
     running: AtomicUsize,
 }
@@ -254,7 +248,6 @@ impl TaskQueue {
             }),
             new_work: AtomicBool::new(false),
             woken_work: (0..count).map(|_| AtomicBool::new(false)).collect(),
-            awake: AtomicUsize::new(count),
             watching: AtomicUsize::new(0),
             running: AtomicUsize::new(0),
         });
@@ -348,7 +341,7 @@ impl Shared {
         lock(&self.inner)
     }
 
-    /// Marks `runner` awake if it sleeps, and returns its waker for the
+    /// Marks `runner` no longer sleeping, and returns its waker for the
     /// caller to wake once the lock is released (invariants 2 and 3).
     fn wake(&self, queued: &mut Queued, runner: usize) -> Option<Waker> {
         let runner = &mut queued.runners[runner];
@@ -356,7 +349,6 @@ impl Shared {
             return None;
         }
         runner.sleeping = false;
-        self.awake.fetch_add(1, Ordering::Relaxed);
         runner.waker.take()
     }
 
@@ -576,14 +568,8 @@ impl RunTasks {
         let old = runner.waker.replace(clone);
         let raced = self.has_work();
         // A runner polled while it sleeps (its runtime may poll it without
-        // a wake-up) counts once.
-        if raced && runner.sleeping {
-            runner.sleeping = false;
-            self.shared.awake.fetch_add(1, Ordering::Relaxed);
-        } else if !raced && !runner.sleeping {
-            runner.sleeping = true;
-            self.shared.awake.fetch_sub(1, Ordering::Relaxed);
-        }
+        // a wake-up) is awake again.
+        runner.sleeping = !raced;
         drop(queued);
         drop(old);
         if raced {
@@ -723,10 +709,8 @@ impl Drop for RunTasks {
             runner.gone = true;
             runner.woken = Vec::new();
             let waker = runner.waker.take();
-            // A runner that is gone counts as neither awake nor asleep.
-            if !mem::take(&mut runner.sleeping) {
-                self.shared.awake.fetch_sub(1, Ordering::Relaxed);
-            }
+            // A runner that is gone is woken by nobody.
+            runner.sleeping = false;
             queued.gone += 1;
             let new = if queued.gone == queued.runners.len() {
                 queued.closed = true;
