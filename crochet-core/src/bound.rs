@@ -307,11 +307,7 @@ impl<T: Send + Sync + 'static> Bound<T> {
         Fut: Future<Output = R> + Send + 'static,
         R: Send + 'static,
     {
-        if self.event_loop.is_reactor_thread() {
-            return Err(Error::WaitInReactorThread);
-        }
-        self.call(f)
-            .wait_or_stop(timeout, EventualResult::cancel_now)
+        self.wait_shared(Location::caller(), timeout, None, f)
     }
 
     /// As [`wait_for`](Self::wait_for), with a canceller that runs on the
@@ -352,11 +348,8 @@ impl<T: Send + Sync + 'static> Bound<T> {
         C: FnOnce() -> CFut + Send + 'static,
         CFut: Future<Output = ()> + Send + 'static,
     {
-        if self.event_loop.is_reactor_thread() {
-            return Err(Error::WaitInReactorThread);
-        }
-        self.submit_shared(Location::caller(), Some(Canceller::new(cancel)), f)
-            .wait_or_stop(timeout, EventualResult::cancel_now)
+        let canceller = Some(Canceller::new(cancel));
+        self.wait_shared(Location::caller(), timeout, canceller, f)
     }
 
     /// The loop the value lives on.
@@ -378,6 +371,27 @@ impl<T: Send + Sync + 'static> Bound<T> {
     /// submission order; its access is claimed on the reactor.
     pub(crate) fn ticket(&self, exclusive: bool) -> Ticket<T> {
         self.cell.ticket(exclusive)
+    }
+
+    /// A shared call waited for up to `timeout`, cancelled on timeout;
+    /// refused on the reactor thread before anything is submitted.
+    fn wait_shared<F, Fut, R>(
+        &self,
+        location: &'static Location<'static>,
+        timeout: Duration,
+        canceller: Option<Canceller>,
+        f: F,
+    ) -> Result<R, Error>
+    where
+        F: FnOnce(BoundRef<T>) -> Fut + Send + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+        R: Send + 'static,
+    {
+        if self.event_loop.is_reactor_thread() {
+            return Err(Error::WaitInReactorThread);
+        }
+        self.submit_shared(location, canceller, f)
+            .wait_or_stop(timeout, EventualResult::cancel_now)
     }
 
     fn submit_shared<F, Fut, R>(
