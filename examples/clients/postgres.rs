@@ -239,14 +239,8 @@ impl Client {
     pub fn query_iter(&self, sql: &str, params: Vec<Param>) -> Rows {
         let (sql, cancel) = (sql.to_owned(), self.cancel.clone());
         let produce = move |s: BoundRef<Session>, sender: StreamSender<_>| async move {
-            let rows = match s.client() {
-                Ok(client) => client
-                    .query_raw(&sql, borrowed(&params))
-                    .await
-                    .map_err(Error::from),
-                Err(closed) => Err(closed),
-            };
-            let mut rows = pin!(match rows {
+            let started = async { Ok(s.client()?.query_raw(&sql, borrowed(&params)).await?) };
+            let mut rows = pin!(match started.await {
                 Ok(rows) => rows,
                 Err(err) => return drop(sender.send(Err(err)).await),
             });

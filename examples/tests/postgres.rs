@@ -58,6 +58,19 @@ fn activity(observer: &Client, pid: i32) -> (String, String) {
     (rows[0].get(0), rows[0].get(1))
 }
 
+/// Runs `f`, which must return within `QUICK`.
+#[track_caller]
+fn quickly<T>(name: &str, f: impl FnOnce() -> T) -> T {
+    let started = Instant::now();
+    let value = f();
+    assert!(
+        started.elapsed() < QUICK,
+        "{name}: waited {:?}",
+        started.elapsed()
+    );
+    value
+}
+
 /// Waits until connection `pid` is idle, or panics after `QUICK`.
 fn wait_idle(observer: &Client, pid: i32) {
     wait_until(observer, pid, "idle");
@@ -165,14 +178,8 @@ fn a_timeout_cancels_the_statement_on_the_server() {
         assert!(err.is_timeout(), "{name}: {err}");
         // The next statement on the same connection does not wait for the
         // 30-second one.
-        let started = Instant::now();
-        let rows = client.query("SELECT 1", params![]).unwrap();
+        let rows = quickly(name, || client.query("SELECT 1", params![]).unwrap());
         assert_eq!(rows[0].get::<_, i32>(0), 1);
-        assert!(
-            started.elapsed() < QUICK,
-            "{name}: waited {:?}",
-            started.elapsed()
-        );
         // And the server is not running it any more.
         wait_idle(&observer, pid);
         // A statement that times out while executing is cancelled too.
@@ -180,13 +187,7 @@ fn a_timeout_cancels_the_statement_on_the_server() {
             .execute("SELECT pg_sleep(30)", params![])
             .unwrap_err();
         assert!(err.is_timeout(), "{name}: {err}");
-        let started = Instant::now();
-        client.execute("SELECT 1", params![]).unwrap();
-        assert!(
-            started.elapsed() < QUICK,
-            "{name}: waited {:?}",
-            started.elapsed()
-        );
+        quickly(name, || client.execute("SELECT 1", params![]).unwrap());
         assert!(reactor.shutdown(TIMEOUT), "{name}");
     }
 }
@@ -216,13 +217,7 @@ fn rows_come_one_at_a_time_and_an_early_drop_cancels_the_statement() {
         }
         drop(rows);
         wait_idle(&observer, pid);
-        let started = Instant::now();
-        client.query("SELECT 1", params![]).unwrap();
-        assert!(
-            started.elapsed() < QUICK,
-            "{name}: waited {:?}",
-            started.elapsed()
-        );
+        quickly(name, || client.query("SELECT 1", params![]).unwrap());
         assert!(reactor.shutdown(TIMEOUT), "{name}");
     }
 }
